@@ -1,0 +1,70 @@
+"""Default settings.
+
+Layering (see ``create_app``): these defaults, then ``instance/config.py``, then every
+``FLASK_*`` environment variable (``FLASK_SQLALCHEMY_DATABASE_URI`` sets
+``SQLALCHEMY_DATABASE_URI``), then the mapping a test passes in.
+
+The defaults describe the demo clinic, so ``make run`` shows something real. A production
+deployment overrides the clinic's identity and, above all, ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+# A well-known key that only debug and testing may use; create_app refuses it otherwise.
+DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # noqa: S105
+
+SECRET_KEY = DEVELOPMENT_SECRET_KEY
+
+# Storage. None means "a SQLite file in the instance folder", resolved in create_app
+# because the instance path is only known there.
+SQLALCHEMY_DATABASE_URI: str | None = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+# Forms
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None  # the session bounds a token's life; a slow patient is not punished
+
+# Requests
+MAX_CONTENT_LENGTH = 256 * 1024
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+
+# Mail (the Confirmations issue builds on these names)
+MAIL_SERVER: str | None = None
+MAIL_PORT = 25
+MAIL_DEFAULT_SENDER = "Spine & Ease Back Care <bookings@spineandease.example>"
+
+# Abuse limits
+RATELIMIT_STORAGE_URI = "memory://"
+
+# The clinic. Times are stored in UTC and shown in this zone.
+CLINIC_TIMEZONE = "Europe/London"
+CLINIC_NAME = "Spine & Ease Back Care"
+CLINIC_ADDRESS = "14 Harrow Lane, London N1 7AB"
+CLINIC_PHONE = "020 7946 0321"
+CLINIC_EMAIL = "hello@spineandease.example"
+CLINIC_COUNTRY = "GB"  # default region for phone numbers
+CLINIC_EMERGENCY_NUMBER = "999"
+CLINIC_URGENT_NUMBER = "111"
+
+# Booking policy (DOMAIN.md section 3)
+BOOKING_SLOT_MINUTES = 15
+BOOKING_MIN_NOTICE_MINUTES = 120
+BOOKING_HORIZON_DAYS = 60
+BOOKING_CANCEL_CUTOFF_HOURS = 24
+BOOKING_RESCHEDULE_CUTOFF_HOURS = 24
+
+# Clearance holds (DOMAIN.md section 2)
+HOLD_MAX_HOURS_AFTER_BOOKING = 48
+HOLD_HOURS_BEFORE_START = 24
+HOLD_MIN_HOURS_TO_CLEAR = 12
+HOLD_EXTENSION_HOURS = 48
+CLEARANCE_VALID_DAYS = 183
+CLEARANCE_MAX_AGE_DAYS = 30
+
+# Pain screen thresholds (DOMAIN.md section 1)
+SCREEN_HOLD_PAIN_SCORE = 7
+
+# Privacy
+RETENTION_UNCONFIRMED_ANSWERS_DAYS = 90

@@ -1,0 +1,29 @@
+"""The database model, one module per concept.
+
+Importing this package registers every table on ``db.metadata`` (Alembic needs them all).
+"""
+
+from booking.models.audit import ActorKind, AuditEvent
+from booking.models.booking import Booking, BookingSource, BookingStatus
+from booking.models.catalog import Service, ServiceDuration
+from booking.models.people import Patient, Therapist
+from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
+from booking.models.staff import StaffRole, StaffUser
+
+__all__ = [
+    "ActorKind",
+    "AuditEvent",
+    "Booking",
+    "BookingSource",
+    "BookingStatus",
+    "Closure",
+    "Patient",
+    "Room",
+    "Service",
+    "ServiceDuration",
+    "StaffRole",
+    "StaffUser",
+    "Therapist",
+    "TimeOff",
+    "WorkingHours",
+]

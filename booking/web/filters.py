@@ -1,0 +1,60 @@
+"""Template filters and globals: money, clinic-local times, the clinic's details."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# CommonMark without raw HTML: staff-written text can format, never inject markup.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+def money(pence: int) -> str:
+    """Format minor units as pounds: 5500 -> "£55", 5250 -> "£52.50"."""
+    pounds, rest = divmod(int(pence), 100)
+    return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
+
+
+def local(value: datetime, fmt: str = "%A %-d %B %Y, %H:%M") -> str:
+    """Show an aware instant in the clinic's zone."""
+    return value.astimezone(clinic_zone()).strftime(fmt)
+
+
+def minutes_to_clock(minutes: int) -> str:
+    """540 -> "09:00"; 1500 -> "01:00" (past midnight)."""
+    minutes %= 24 * 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def markdown(text: str) -> Markup:
+    return Markup(_markdown.render(text or ""))  # noqa: S704 - html disabled above
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(local)
+    app.add_template_filter(minutes_to_clock, "clock")
+    app.add_template_filter(markdown)
+
+    @app.context_processor
+    def clinic_details() -> dict:
+        c = current_app.config
+        return {
+            "clinic": {
+                "name": c["CLINIC_NAME"],
+                "address": c["CLINIC_ADDRESS"],
+                "phone": c["CLINIC_PHONE"],
+                "email": c["CLINIC_EMAIL"],
+                "timezone": c["CLINIC_TIMEZONE"],
+                "emergency_number": c["CLINIC_EMERGENCY_NUMBER"],
+                "urgent_number": c["CLINIC_URGENT_NUMBER"],
+            }
+        }

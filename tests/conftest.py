@@ -1,0 +1,131 @@
+"""Shared fixtures: an application on a migrated database, emptied after every test.
+
+The database comes from ``BOOKING_TEST_DATABASE_URL`` (PostgreSQL in ``make test-all``) or a
+SQLite file in a temporary folder. The schema is built once per run by the real migrations,
+so every test also proves they work on that database.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from booking import create_app
+from booking.extensions import db
+
+# A fixed instant for tests that need "now": a Wednesday, well away from any DST change.
+DEFAULT_NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never read the developer's instance/config.py or write to instance/.
+    import tempfile
+
+    os.environ["BOOKING_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="booking-test-instance-")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("BOOKING_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = _make_app(url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _make_app(url: str, **overrides) -> Flask:
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "clinic.test",
+    }
+    settings.update(overrides)
+    return create_app(settings)
+
+
+def empty_database() -> None:
+    """Delete every row (the schema and alembic_version stay)."""
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url: str):
+    """Build an app on the test database with extra settings: ``make_app(FOO=1)``."""
+    built: list[Flask] = []
+
+    def factory(**overrides) -> Flask:
+        app = _make_app(database_url, **overrides)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        empty_database()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app: Flask) -> None:
+    """The demo clinic, seeded as ``make run`` does."""
+    from booking.demo import seed_demo
+
+    seed_demo(now=DEFAULT_NOW)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that would open an SMTP connection beyond this machine."""
+    real_connect = smtplib.SMTP.connect
+
+    def guarded_connect(self, host="localhost", port=0, source_address=None):
+        if host not in ("localhost", "127.0.0.1", "::1"):
+            raise AssertionError(f"test tried to reach a real SMTP server at {host}:{port}")
+        return real_connect(self, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded_connect)
