@@ -6,6 +6,7 @@ Importing this package registers every table on ``db.metadata`` (Alembic needs t
 from booking.models.audit import ActorKind, AuditEvent
 from booking.models.booking import Booking, BookingSource, BookingStatus
 from booking.models.catalog import Service, ServiceDuration
+from booking.models.draft import BookingDraft
 from booking.models.people import Patient, Therapist
 from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
 from booking.models.staff import StaffRole, StaffUser
@@ -14,6 +15,7 @@ __all__ = [
     "ActorKind",
     "AuditEvent",
     "Booking",
+    "BookingDraft",
     "BookingSource",
     "BookingStatus",
     "Closure",

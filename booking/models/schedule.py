@@ -71,6 +71,8 @@ class TimeOff(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="end_after_start"),
         Index("ix_time_off_therapist_range", "therapist_id", "starts_at", "ends_at"),
+        # Availability asks "what ends after the window starts": a scan of the future only.
+        Index("ix_time_off_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +91,7 @@ class Closure(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="end_after_start"),
         Index("ix_closures_range", "starts_at", "ends_at"),
+        Index("ix_closures_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.extensions import db
 from booking.models import Service, Therapist, WorkingHours
@@ -72,3 +72,22 @@ def opening_hours() -> list[OpeningDay]:
                 merged.append([start, end])
         days.append(OpeningDay(name, tuple((s, e) for s, e in merged)))
     return days
+
+
+def service_with_durations(slug: str) -> Service | None:
+    """Return the active service ``slug`` with its durations, in a single statement."""
+    return (
+        db.session.execute(
+            select(Service)
+            .where(Service.slug == slug, Service.active.is_(True))
+            .options(joinedload(Service.durations))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def therapist_by_slug(slug: str) -> Therapist | None:
+    return db.session.scalar(
+        select(Therapist).where(Therapist.slug == slug, Therapist.active.is_(True))
+    )

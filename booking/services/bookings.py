@@ -1,0 +1,434 @@
+"""Booking verbs: book, reschedule, cancel. Each owns its transaction.
+
+Every verb re-checks availability inside a serialised write transaction (see
+``services.locking``) and raises ``BookingError`` when it refuses; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from booking.extensions import db
+from booking.models import Booking, BookingSource, BookingStatus, Service
+from booking.scheduling import Slot, bookings_per_therapist, choose_room, choose_therapist
+from booking.scheduling import hold_expiry as compute_hold_expiry
+from booking.services import audit, availability, holds, patients
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+from booking.services.locking import write_transaction
+from booking.tokens import new_token, token_hash
+
+ACTIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+TAKEN_MESSAGE = "Sorry, that time was just taken by someone else. Here are the nearest free times."
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a patient (or reception) asked for; already validated and normalised."""
+
+    service_id: int
+    minutes: int
+    start: datetime
+    name: str
+    email: str
+    phone: str
+    therapist_id: int | None = None
+    note: str = ""
+    over_18: bool = True
+    form_key: str | None = None
+    source: BookingSource = BookingSource.ONLINE
+    hold: bool = False  # the pain screen asks for medical clearance first
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    # The manage link's token, known only at creation; None when a resubmission returned
+    # the booking an earlier submit with the same form key had made.
+    manage_token: str | None
+    created: bool
+
+
+def find_by_token(token: str) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.manage_token_hash == token_hash(token)))
+
+
+def find_by_form_key(form_key: str) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.form_key == form_key))
+
+
+def _settings():
+    return current_app.config
+
+
+def policy_snapshot() -> dict:
+    c = _settings()
+    return {
+        "cancel_cutoff_hours": c["BOOKING_CANCEL_CUTOFF_HOURS"],
+        "reschedule_cutoff_hours": c["BOOKING_RESCHEDULE_CUTOFF_HOURS"],
+    }
+
+
+def hold_expiry_for(booked_at: datetime, start: datetime) -> datetime:
+    c = _settings()
+    return compute_hold_expiry(
+        booked_at,
+        start,
+        max_after_booking=timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"]),
+        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
+    )
+
+
+def _local_day(instant: datetime) -> date:
+    return instant.astimezone(availability.clinic_zone()).date()
+
+
+def nearest_alternatives(
+    service: Service,
+    minutes: int,
+    wanted: datetime,
+    *,
+    now: datetime,
+    therapist_id: int | None,
+    earliest_start: datetime | None,
+    limit: int = 5,
+) -> list[Slot]:
+    """Return up to ``limit`` free starts closest to ``wanted`` (same week, either side)."""
+    day = _local_day(wanted)
+    first = max(day - timedelta(days=3), _local_day(now))
+    found = availability.slots_for(
+        service,
+        minutes,
+        first,
+        day + timedelta(days=7),
+        now=now,
+        therapist_id=therapist_id,
+        earliest_start=earliest_start,
+    ).slots
+    return sorted(found, key=lambda s: (abs(s.start - wanted), s.start))[:limit]
+
+
+def _slot_at(
+    service: Service,
+    minutes: int,
+    start: datetime,
+    *,
+    now: datetime,
+    therapist_id: int | None,
+    earliest_start: datetime | None,
+    exclude_booking_id: int | None = None,
+):
+    day = _local_day(start)
+    found = availability.slots_for(
+        service,
+        minutes,
+        day,
+        day,
+        now=now,
+        therapist_id=therapist_id,
+        earliest_start=earliest_start,
+        exclude_booking_id=exclude_booking_id,
+    )
+    slot = next((s for s in found.slots if s.start == start), None)
+    return slot, found.window
+
+
+def _taken(service, minutes, start, *, now, therapist_id, earliest_start) -> BookingError:
+    return BookingError(
+        "taken",
+        TAKEN_MESSAGE,
+        field="start",
+        alternatives=nearest_alternatives(
+            service,
+            minutes,
+            start,
+            now=now,
+            therapist_id=therapist_id,
+            earliest_start=earliest_start,
+        ),
+    )
+
+
+def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult:
+    """Book ``request`` if its start is still free; return the booking and its manage token.
+
+    Idempotent on ``form_key``: a second submit of the same form returns the first booking.
+    Raises BookingError("unknown_service" | "unknown_duration" | "taken").
+    """
+    if request.form_key:
+        existing = find_by_form_key(request.form_key)
+        if existing is not None:
+            return BookingResult(existing, None, created=False)
+
+    service = db.session.get(Service, request.service_id)
+    if service is None or not service.active:
+        raise BookingError("unknown_service", "That treatment is not available.", field="service")
+    option = service.duration(request.minutes)
+    if option is None:
+        raise BookingError(
+            "unknown_duration", "That length is not offered for this treatment.", field="minutes"
+        )
+    earliest = availability.hold_start_bound(now) if request.hold else None
+    start = request.start.astimezone(availability.clinic_zone()).astimezone(now.tzinfo)
+    token = new_token()
+
+    try:
+        with write_transaction():
+            holds.expire_overdue(now=now, actor=Actor.system())
+            slot, window = _slot_at(
+                service,
+                request.minutes,
+                start,
+                now=now,
+                therapist_id=request.therapist_id,
+                earliest_start=earliest,
+            )
+            if slot is None:
+                raise _TakenSignal
+            zone = availability.clinic_zone()
+            counts = bookings_per_therapist(window.bookings, _local_day(start), tz=zone, now=now)
+            therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
+            room_id = choose_room(
+                window.room_ids, window.bookings, slot.start, slot.busy_until, now
+            )
+            if room_id is None:  # find_slots already promised a room; belt and braces
+                raise _TakenSignal
+            patient = patients.find_or_create(
+                name=request.name, email=request.email, phone=request.phone, now=now
+            )
+            booking = Booking(
+                patient=patient,
+                service_id=service.id,
+                therapist_id=therapist_id,
+                room_id=room_id,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                busy_until=slot.busy_until,
+                duration_minutes=option.minutes,
+                price_pence=option.price_pence,
+                status=BookingStatus.HELD if request.hold else BookingStatus.CONFIRMED,
+                hold_expires_at=hold_expiry_for(now, slot.start) if request.hold else None,
+                source=request.source,
+                policy_snapshot=policy_snapshot(),
+                manage_token_hash=token_hash(token),
+                form_key=request.form_key,
+                contact_name=request.name,
+                contact_email=request.email,
+                contact_phone=request.phone,
+                patient_note=request.note,
+                over_18=request.over_18,
+                created_at=now,
+                updated_at=now,
+            )
+            db.session.add(booking)
+            db.session.flush()
+            audit.record(
+                "booking.held" if request.hold else "booking.created",
+                actor=actor,
+                now=now,
+                booking=booking,
+                source=str(request.source),
+                starts_at=slot.start.isoformat(),
+            )
+    except _TakenSignal:
+        raise _taken(
+            service,
+            request.minutes,
+            start,
+            now=now,
+            therapist_id=request.therapist_id,
+            earliest_start=earliest,
+        ) from None
+    except IntegrityError:
+        # Either the same form was submitted twice at once (form_key is unique), or on
+        # PostgreSQL an exclusion constraint refused an overlap another writer committed.
+        if request.form_key and (existing := find_by_form_key(request.form_key)):
+            return BookingResult(existing, None, created=False)
+        raise _taken(
+            service,
+            request.minutes,
+            start,
+            now=now,
+            therapist_id=request.therapist_id,
+            earliest_start=earliest,
+        ) from None
+    return BookingResult(booking, token, created=True)
+
+
+class _TakenSignal(Exception):
+    """Internal: leave the write transaction (rolling back) before computing alternatives."""
+
+
+@dataclass(frozen=True)
+class ChangeRules:
+    """What the patient may still do with a booking themselves, and why not."""
+
+    can_cancel: bool
+    can_reschedule: bool
+    reason: str | None  # "finished" | "cutoff" | None
+
+
+def change_rules(booking: Booking, now: datetime) -> ChangeRules:
+    """Return whether the patient may cancel or reschedule ``booking`` at ``now``.
+
+    Cut-offs come from the policy in force when it was booked. Inside them the page says
+    "please call us"; reception can still act.
+    """
+    live = booking.status in ACTIVE and booking.starts_at > now
+    if booking.status is BookingStatus.HELD and not booking.blocks_at(now):
+        live = False
+    if not live:
+        return ChangeRules(False, False, "finished")
+    snapshot = booking.policy_snapshot or policy_snapshot()
+    to_start = booking.starts_at - now
+    can_cancel = to_start >= timedelta(hours=snapshot["cancel_cutoff_hours"])
+    can_move = to_start >= timedelta(hours=snapshot["reschedule_cutoff_hours"])
+    # A held booking may always be cancelled: holds carry no fees (DOMAIN.md section 2).
+    if booking.status is BookingStatus.HELD:
+        can_cancel = True
+    return ChangeRules(can_cancel, can_move, None if (can_cancel and can_move) else "cutoff")
+
+
+def reschedule(
+    booking_id: int,
+    new_start: datetime,
+    *,
+    actor: Actor,
+    now: datetime,
+    enforce_cutoff: bool = True,
+) -> Booking:
+    """Move a booking to ``new_start`` (same service and length) if that time is free.
+
+    The old time is freed only if the new one is taken: one UPDATE in one transaction.
+    Keeps the therapist when they are free then, else assigns one fairly. A held booking
+    stays held (its expiry follows the new start). Raises BookingError("not_active" |
+    "cutoff" | "same_time" | "taken").
+    """
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingError("not_found", "We couldn't find that booking.")
+    rules = change_rules(booking, now)
+    if rules.reason == "finished":
+        raise BookingError("not_active", "This booking can no longer be changed.")
+    if enforce_cutoff and not rules.can_reschedule:
+        raise BookingError(
+            "cutoff", "It is too close to your appointment to change it online; please call us."
+        )
+    new_start = new_start.astimezone(now.tzinfo)
+    if new_start == booking.starts_at:
+        raise BookingError("same_time", "That is already the time of your booking.", field="start")
+    service = booking.service
+    minutes = booking.duration_minutes
+    held = booking.status is BookingStatus.HELD
+    earliest = availability.hold_start_bound(now) if held else None
+    old_start = booking.starts_at
+
+    try:
+        with write_transaction():
+            booking = db.session.get(Booking, booking_id, populate_existing=True)
+            if booking is None:
+                raise BookingError("not_found", "We couldn't find that booking.")
+            holds.expire_overdue(now=now, actor=Actor.system())
+            db.session.refresh(booking)
+            if booking.status not in ACTIVE:
+                raise BookingError("not_active", "This booking can no longer be changed.")
+            slot, window = _slot_at(
+                service,
+                minutes,
+                new_start,
+                now=now,
+                therapist_id=None,
+                earliest_start=earliest,
+                exclude_booking_id=booking.id,
+            )
+            if slot is None:
+                raise _TakenSignal
+            if booking.therapist_id in slot.therapist_ids:
+                therapist_id = booking.therapist_id
+            else:
+                zone = availability.clinic_zone()
+                counts = bookings_per_therapist(
+                    window.bookings, _local_day(new_start), tz=zone, now=now
+                )
+                therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
+            rooms = [booking.room_id, *[r for r in window.room_ids if r != booking.room_id]]
+            room_id = choose_room(rooms, window.bookings, slot.start, slot.busy_until, now)
+            if room_id is None:
+                raise _TakenSignal
+            values = {
+                "starts_at": slot.start,
+                "ends_at": slot.end,
+                "busy_until": slot.busy_until,
+                "therapist_id": therapist_id,
+                "room_id": room_id,
+                "ics_sequence": Booking.ics_sequence + 1,
+                "updated_at": now,
+            }
+            if held:
+                values["hold_expires_at"] = hold_expiry_for(booking.created_at, slot.start)
+            # Compare-and-set: only a booking still in the state we checked is moved.
+            moved = db.session.execute(
+                update(Booking)
+                .where(Booking.id == booking.id, Booking.status == booking.status)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved != 1:
+                raise BookingError("not_active", "This booking can no longer be changed.")
+            audit.record(
+                "booking.rescheduled",
+                actor=actor,
+                now=now,
+                booking=booking,
+                old_start=old_start.isoformat(),
+                new_start=slot.start.isoformat(),
+            )
+    except _TakenSignal:
+        raise _taken(
+            service, minutes, new_start, now=now, therapist_id=None, earliest_start=earliest
+        ) from None
+    except IntegrityError:
+        raise _taken(
+            service, minutes, new_start, now=now, therapist_id=None, earliest_start=earliest
+        ) from None
+    db.session.refresh(booking)
+    return booking
+
+
+def cancel(booking_id: int, *, actor: Actor, now: datetime, enforce_cutoff: bool = True) -> Booking:
+    """Cancel a held or confirmed booking, freeing its time at once.
+
+    Raises BookingError("not_active" | "cutoff").
+    """
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingError("not_found", "We couldn't find that booking.")
+    rules = change_rules(booking, now)
+    if rules.reason == "finished":
+        raise BookingError("not_active", "This booking is no longer active.")
+    if enforce_cutoff and not rules.can_cancel:
+        raise BookingError(
+            "cutoff", "It is too close to your appointment to cancel online; please call us."
+        )
+    with write_transaction():
+        changed = db.session.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
+            .values(
+                status=BookingStatus.CANCELLED,
+                cancelled_at=now,
+                updated_at=now,
+                ics_sequence=Booking.ics_sequence + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            raise BookingError("not_active", "This booking is no longer active.")
+        audit.record("booking.cancelled", actor=actor, now=now, booking=booking)
+    db.session.refresh(booking)
+    return booking

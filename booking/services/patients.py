@@ -1,0 +1,25 @@
+"""Finding the patient a booking belongs to (one row per normalised email address)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from booking.extensions import db
+from booking.models import Patient
+
+
+def find_or_create(*, name: str, email: str, phone: str, now: datetime) -> Patient:
+    """Return the patient with ``email`` (already normalised), creating one if new.
+
+    A returning patient's stored name and phone are never overwritten from a public form:
+    a typo or someone else typing their address must not change their record. What was
+    typed this time is kept on the booking instead.
+    """
+    patient = db.session.scalar(select(Patient).where(Patient.email == email))
+    if patient is None:
+        patient = Patient(name=name, email=email, phone=phone, created_at=now)
+        db.session.add(patient)
+        db.session.flush()
+    return patient
