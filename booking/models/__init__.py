@@ -4,7 +4,7 @@ Importing this package registers every table on ``db.metadata`` (Alembic needs t
 """
 
 from booking.models.audit import ActorKind, AuditEvent
-from booking.models.booking import Booking, BookingSource, BookingStatus
+from booking.models.booking import Booking, BookingSource, BookingStatus, ManageToken
 from booking.models.catalog import Service, ServiceDuration
 from booking.models.draft import BookingDraft
 from booking.models.people import Patient, Therapist
@@ -19,6 +19,7 @@ __all__ = [
     "BookingSource",
     "BookingStatus",
     "Closure",
+    "ManageToken",
     "Patient",
     "Room",
     "Service",

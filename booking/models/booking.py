@@ -74,7 +74,7 @@ class Booking(db.Model):
 
     ``busy_until`` is ``ends_at`` plus the service's buffer: the therapist and the room are
     taken from ``starts_at`` until then. ``public_id`` is shown to people and used as the
-    calendar UID; the manage link carries a separate random token stored only as a hash.
+    calendar UID; manage links carry separate random tokens (see ``ManageToken``).
     """
 
     __tablename__ = "bookings"
@@ -115,7 +115,6 @@ class Booking(db.Model):
     # The policy in force when booked (cut-offs, fees), so later changes are not retroactive.
     policy_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
-    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     # One-time key of the form that created it: a resubmission returns this booking.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
@@ -143,3 +142,24 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.public_id} {self.status}>"
+
+
+class ManageToken(db.Model):
+    """One manage link of a booking: a random token, stored only as its hash.
+
+    A booking may have several: the done page's, and one minted for each email when it is
+    sent, so no working link ever sits in the database (not even in the outbox). Revoking
+    sets ``revoked_at``; every link of a booking can be revoked at once.
+    """
+
+    __tablename__ = "manage_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    booking: Mapped[Booking] = relationship()

@@ -17,11 +17,10 @@ from booking.extensions import db
 from booking.models import Booking, BookingSource, BookingStatus, Service
 from booking.scheduling import Slot, bookings_per_therapist, choose_room, choose_therapist
 from booking.scheduling import hold_expiry as compute_hold_expiry
-from booking.services import audit, availability, holds, patients
+from booking.services import audit, availability, holds, manage_links, patients
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
-from booking.tokens import new_token, token_hash
 
 ACTIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 TAKEN_MESSAGE = "Sorry, that time was just taken by someone else. Here are the nearest free times."
@@ -55,7 +54,8 @@ class BookingResult:
 
 
 def find_by_token(token: str) -> Booking | None:
-    return db.session.scalar(select(Booking).where(Booking.manage_token_hash == token_hash(token)))
+    """Return the booking a live manage token opens, or None for any miss."""
+    return manage_links.find_booking(token)
 
 
 def find_by_form_key(form_key: str) -> Booking | None:
@@ -174,8 +174,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             "unknown_duration", "That length is not offered for this treatment.", field="minutes"
         )
     earliest = availability.hold_start_bound(now) if request.hold else None
-    start = request.start.astimezone(availability.clinic_zone()).astimezone(now.tzinfo)
-    token = new_token()
+    start = request.start.astimezone(now.tzinfo)
 
     try:
         with write_transaction():
@@ -215,7 +214,6 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
                 hold_expires_at=hold_expiry_for(now, slot.start) if request.hold else None,
                 source=request.source,
                 policy_snapshot=policy_snapshot(),
-                manage_token_hash=token_hash(token),
                 form_key=request.form_key,
                 contact_name=request.name,
                 contact_email=request.email,
@@ -227,6 +225,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             )
             db.session.add(booking)
             db.session.flush()
+            token = manage_links.mint(booking, now=now)
             audit.record(
                 "booking.held" if request.hold else "booking.created",
                 actor=actor,

@@ -94,7 +94,6 @@ def upgrade():
     sa.Column('source', sa.Enum('online', 'reception', name=op.f('ck_bookings_source'), native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('policy_snapshot', sa.JSON(), nullable=False),
     sa.Column('ics_sequence', sa.Integer(), nullable=False),
-    sa.Column('manage_token_hash', sa.String(length=64), nullable=True),
     sa.Column('form_key', sa.String(length=64), nullable=True),
     sa.Column('contact_name', sa.String(length=100), nullable=False),
     sa.Column('contact_email', sa.String(length=254), nullable=False),
@@ -116,7 +115,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['therapist_id'], ['therapists.id'], name=op.f('fk_bookings_therapist_id_therapists')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
     sa.UniqueConstraint('form_key', name=op.f('uq_bookings_form_key')),
-    sa.UniqueConstraint('manage_token_hash', name=op.f('uq_bookings_manage_token_hash')),
     sa.UniqueConstraint('public_id', name=op.f('uq_bookings_public_id'))
     )
     with op.batch_alter_table('bookings', schema=None) as batch_op:
