@@ -88,7 +88,9 @@ def normalise_phone(value: str | None, *, region: str, max_length: int = 20) -> 
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidInput("That phone number doesn't look right.") from None
-    if not phonenumbers.is_valid_number(number):
+    # "Possible" (right length for the country) rather than "valid" (a range known to
+    # libphonenumber's metadata): a newly issued range must never stop someone booking.
+    if not phonenumbers.is_possible_number(number):
         raise InvalidInput("That phone number doesn't look right; please check the digits.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import smtplib
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from booking import create_app
 from booking.extensions import db
@@ -30,19 +31,32 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["BOOKING_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="booking-test-instance-")
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _fresh_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
+    """Create an empty database beside the one ``url`` names; return its URL and a dropper.
+
+    Each run gets its own database, so several runs (a developer's, CI's, parallel
+    workers) never trample each other. The named database is only used to connect.
+    """
+    base = make_url(url)
+    name = f"{base.database}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("BOOKING_TEST_DATABASE_URL")
+    drop = None
     if url:
-        _reset_postgres(url)
+        url, drop = _fresh_postgres_database(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     app = _make_app(url)
@@ -51,7 +65,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
         upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    if drop is not None:
+        drop()
 
 
 def _make_app(url: str, **overrides) -> Flask:

@@ -275,3 +275,28 @@ def slots_for(
         policy=policy(),
     )
     return Availability(slots=slots, window=window)
+
+
+def is_offered(
+    service: Service,
+    minutes: int,
+    start: datetime,
+    *,
+    now: datetime,
+    therapist_id: int | None = None,
+    earliest_start: datetime | None = None,
+    exclude_booking_id: int | None = None,
+) -> bool:
+    """Say whether ``start`` is a free start for the service right now."""
+    day = start.astimezone(clinic_zone()).date()
+    found = slots_for(
+        service,
+        minutes,
+        day,
+        day,
+        now=now,
+        therapist_id=therapist_id,
+        earliest_start=earliest_start,
+        exclude_booking_id=exclude_booking_id,
+    )
+    return any(slot.start == start for slot in found.slots)

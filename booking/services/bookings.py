@@ -20,7 +20,7 @@ from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import audit, availability, holds, manage_links, patients
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from booking.services.locking import write_transaction
+from booking.services.locking import run_in_write_transaction
 
 ACTIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 TAKEN_MESSAGE = "Sorry, that time was just taken by someone else. Here are the nearest free times."
@@ -176,64 +176,65 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
     earliest = availability.hold_start_bound(now) if request.hold else None
     start = request.start.astimezone(now.tzinfo)
 
+    def attempt():
+        holds.expire_overdue(now=now, actor=Actor.system())
+        slot, window = _slot_at(
+            service,
+            request.minutes,
+            start,
+            now=now,
+            therapist_id=request.therapist_id,
+            earliest_start=earliest,
+        )
+        if slot is None:
+            raise _TakenSignal
+        zone = availability.clinic_zone()
+        counts = bookings_per_therapist(window.bookings, _local_day(start), tz=zone, now=now)
+        therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
+        room_id = choose_room(window.room_ids, window.bookings, slot.start, slot.busy_until, now)
+        if room_id is None:  # find_slots already promised a room; belt and braces
+            raise _TakenSignal
+        patient = patients.find_or_create(
+            name=request.name, email=request.email, phone=request.phone, now=now
+        )
+        booking = Booking(
+            patient=patient,
+            service_id=service.id,
+            therapist_id=therapist_id,
+            room_id=room_id,
+            starts_at=slot.start,
+            ends_at=slot.end,
+            busy_until=slot.busy_until,
+            duration_minutes=option.minutes,
+            price_pence=option.price_pence,
+            status=BookingStatus.HELD if request.hold else BookingStatus.CONFIRMED,
+            hold_expires_at=hold_expiry_for(now, slot.start) if request.hold else None,
+            source=request.source,
+            policy_snapshot=policy_snapshot(),
+            form_key=request.form_key,
+            contact_name=request.name,
+            contact_email=request.email,
+            contact_phone=request.phone,
+            patient_note=request.note,
+            over_18=request.over_18,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(booking)
+        db.session.flush()
+        token = manage_links.mint(booking, now=now)
+        audit.record(
+            "booking.held" if request.hold else "booking.created",
+            actor=actor,
+            now=now,
+            booking=booking,
+            source=str(request.source),
+            starts_at=slot.start.isoformat(),
+        )
+        return booking, token
+
     try:
-        with write_transaction():
-            holds.expire_overdue(now=now, actor=Actor.system())
-            slot, window = _slot_at(
-                service,
-                request.minutes,
-                start,
-                now=now,
-                therapist_id=request.therapist_id,
-                earliest_start=earliest,
-            )
-            if slot is None:
-                raise _TakenSignal
-            zone = availability.clinic_zone()
-            counts = bookings_per_therapist(window.bookings, _local_day(start), tz=zone, now=now)
-            therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
-            room_id = choose_room(
-                window.room_ids, window.bookings, slot.start, slot.busy_until, now
-            )
-            if room_id is None:  # find_slots already promised a room; belt and braces
-                raise _TakenSignal
-            patient = patients.find_or_create(
-                name=request.name, email=request.email, phone=request.phone, now=now
-            )
-            booking = Booking(
-                patient=patient,
-                service_id=service.id,
-                therapist_id=therapist_id,
-                room_id=room_id,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                busy_until=slot.busy_until,
-                duration_minutes=option.minutes,
-                price_pence=option.price_pence,
-                status=BookingStatus.HELD if request.hold else BookingStatus.CONFIRMED,
-                hold_expires_at=hold_expiry_for(now, slot.start) if request.hold else None,
-                source=request.source,
-                policy_snapshot=policy_snapshot(),
-                form_key=request.form_key,
-                contact_name=request.name,
-                contact_email=request.email,
-                contact_phone=request.phone,
-                patient_note=request.note,
-                over_18=request.over_18,
-                created_at=now,
-                updated_at=now,
-            )
-            db.session.add(booking)
-            db.session.flush()
-            token = manage_links.mint(booking, now=now)
-            audit.record(
-                "booking.held" if request.hold else "booking.created",
-                actor=actor,
-                now=now,
-                booking=booking,
-                source=str(request.source),
-                starts_at=slot.start.isoformat(),
-            )
+        result = run_in_write_transaction(attempt)
     except _TakenSignal:
         raise _taken(
             service,
@@ -256,6 +257,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             therapist_id=request.therapist_id,
             earliest_start=earliest,
         ) from None
+    booking, token = result
     return BookingResult(booking, token, created=True)
 
 
@@ -327,66 +329,73 @@ def reschedule(
     earliest = availability.hold_start_bound(now) if held else None
     old_start = booking.starts_at
 
+    def attempt():
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if booking is None:
+            raise BookingError("not_found", "We couldn't find that booking.")
+        holds.expire_overdue(now=now, actor=Actor.system())
+        db.session.refresh(booking)
+        if booking.status not in ACTIVE:
+            raise BookingError("not_active", "This booking can no longer be changed.")
+        if booking.starts_at == new_start:  # someone already moved it there
+            raise BookingError(
+                "same_time", "That is already the time of your booking.", field="start"
+            )
+        slot, window = _slot_at(
+            service,
+            minutes,
+            new_start,
+            now=now,
+            therapist_id=None,
+            earliest_start=earliest,
+            exclude_booking_id=booking.id,
+        )
+        if slot is None:
+            raise _TakenSignal
+        if booking.therapist_id in slot.therapist_ids:
+            therapist_id = booking.therapist_id
+        else:
+            zone = availability.clinic_zone()
+            counts = bookings_per_therapist(
+                window.bookings, _local_day(new_start), tz=zone, now=now
+            )
+            therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
+        rooms = [booking.room_id, *[r for r in window.room_ids if r != booking.room_id]]
+        room_id = choose_room(rooms, window.bookings, slot.start, slot.busy_until, now)
+        if room_id is None:
+            raise _TakenSignal
+        values = {
+            "starts_at": slot.start,
+            "ends_at": slot.end,
+            "busy_until": slot.busy_until,
+            "therapist_id": therapist_id,
+            "room_id": room_id,
+            "ics_sequence": Booking.ics_sequence + 1,
+            "updated_at": now,
+        }
+        if held:
+            values["hold_expires_at"] = hold_expiry_for(booking.created_at, slot.start)
+        # Compare-and-set: only a booking still in the state we checked is moved.
+        moved = db.session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status == booking.status)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            raise BookingError("not_active", "This booking can no longer be changed.")
+        audit.record(
+            "booking.rescheduled",
+            actor=actor,
+            now=now,
+            booking=booking,
+            old_start=old_start.isoformat(),
+            new_start=slot.start.isoformat(),
+        )
+        return booking
+
     try:
-        with write_transaction():
-            booking = db.session.get(Booking, booking_id, populate_existing=True)
-            if booking is None:
-                raise BookingError("not_found", "We couldn't find that booking.")
-            holds.expire_overdue(now=now, actor=Actor.system())
-            db.session.refresh(booking)
-            if booking.status not in ACTIVE:
-                raise BookingError("not_active", "This booking can no longer be changed.")
-            slot, window = _slot_at(
-                service,
-                minutes,
-                new_start,
-                now=now,
-                therapist_id=None,
-                earliest_start=earliest,
-                exclude_booking_id=booking.id,
-            )
-            if slot is None:
-                raise _TakenSignal
-            if booking.therapist_id in slot.therapist_ids:
-                therapist_id = booking.therapist_id
-            else:
-                zone = availability.clinic_zone()
-                counts = bookings_per_therapist(
-                    window.bookings, _local_day(new_start), tz=zone, now=now
-                )
-                therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
-            rooms = [booking.room_id, *[r for r in window.room_ids if r != booking.room_id]]
-            room_id = choose_room(rooms, window.bookings, slot.start, slot.busy_until, now)
-            if room_id is None:
-                raise _TakenSignal
-            values = {
-                "starts_at": slot.start,
-                "ends_at": slot.end,
-                "busy_until": slot.busy_until,
-                "therapist_id": therapist_id,
-                "room_id": room_id,
-                "ics_sequence": Booking.ics_sequence + 1,
-                "updated_at": now,
-            }
-            if held:
-                values["hold_expires_at"] = hold_expiry_for(booking.created_at, slot.start)
-            # Compare-and-set: only a booking still in the state we checked is moved.
-            moved = db.session.execute(
-                update(Booking)
-                .where(Booking.id == booking.id, Booking.status == booking.status)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if moved != 1:
-                raise BookingError("not_active", "This booking can no longer be changed.")
-            audit.record(
-                "booking.rescheduled",
-                actor=actor,
-                now=now,
-                booking=booking,
-                old_start=old_start.isoformat(),
-                new_start=slot.start.isoformat(),
-            )
+        run_in_write_transaction(attempt)
     except _TakenSignal:
         raise _taken(
             service, minutes, new_start, now=now, therapist_id=None, earliest_start=earliest
@@ -414,7 +423,8 @@ def cancel(booking_id: int, *, actor: Actor, now: datetime, enforce_cutoff: bool
         raise BookingError(
             "cutoff", "It is too close to your appointment to cancel online; please call us."
         )
-    with write_transaction():
+
+    def attempt() -> None:
         changed = db.session.execute(
             update(Booking)
             .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
@@ -429,5 +439,7 @@ def cancel(booking_id: int, *, actor: Actor, now: datetime, enforce_cutoff: bool
         if changed != 1:
             raise BookingError("not_active", "This booking is no longer active.")
         audit.record("booking.cancelled", actor=actor, now=now, booking=booking)
+
+    run_in_write_transaction(attempt)
     db.session.refresh(booking)
     return booking

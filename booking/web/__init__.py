@@ -10,13 +10,17 @@ from booking.web import filters
 def init_app(app: Flask) -> None:
     from booking.extensions import csrf
     from booking.web.api import bp as api_bp
+    from booking.web.booking_flow import bp as booking_bp
     from booking.web.health import bp as health_bp
+    from booking.web.manage import bp as manage_bp
     from booking.web.public import bp as public_bp
 
     csrf.init_app(app)
     filters.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(booking_bp)
+    app.register_blueprint(manage_bp)
     # The API takes JSON without cookies: a cross-site form cannot drive it, so no CSRF.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

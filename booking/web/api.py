@@ -15,6 +15,13 @@ from booking import clock
 from booking.extensions import db
 from booking.models import Service, Therapist
 from booking.services import availability, catalog
+from booking.web.api_schemas import (
+    AvailabilityOut,
+    AvailabilityQuery,
+    ErrorResponse,
+    ServicesOut,
+    documented,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,9 +29,19 @@ MAX_RANGE_DAYS = 62
 
 
 class ApiError(Exception):
-    def __init__(self, message: str, *, status: int = 400, fields: dict | None = None):
+    """A refusal sent as ``{"error": {"code", "message", "fields"?, ...extra}}``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        fields: dict | None = None,
+        extra: dict | None = None,
+    ):
         super().__init__(message)
         self.message, self.status, self.fields = message, status, fields or {}
+        self.extra = extra or {}
 
 
 @bp.errorhandler(ApiError)
@@ -32,6 +49,7 @@ def _api_error(error: ApiError):
     body = {"error": {"code": error.status, "message": error.message}}
     if error.fields:
         body["error"]["fields"] = error.fields
+    body["error"].update(error.extra)
     return jsonify(body), error.status
 
 
@@ -50,6 +68,11 @@ def _service_json(service) -> dict:
 
 
 @bp.get("/services")
+@documented(
+    "List the bookable services with their durations and prices",
+    responses={200: ("The services, in display order.", ServicesOut)},
+    tags=("catalog",),
+)
 def services():
     return jsonify(services=[_service_json(s) for s in catalog.active_services()])
 
@@ -101,6 +124,17 @@ def _service_and_therapist(
 
 
 @bp.get("/availability")
+@documented(
+    "Free start times for a service and duration",
+    description="Times are in the clinic's zone with their UTC offset; each start lists "
+    "the therapists free then.",
+    query=AvailabilityQuery,
+    responses={
+        200: ("The free starts between the two days.", AvailabilityOut),
+        400: ("Unknown service, duration or therapist; bad or reversed dates.", ErrorResponse),
+    },
+    tags=("availability",),
+)
 def availability_view():
     """Free starts for a service and duration between two clinic-local dates (inclusive)."""
     slug = request.args.get("service", "")

@@ -34,6 +34,10 @@ def minutes_to_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def fromiso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
 def markdown(text: str) -> Markup:
     return Markup(_markdown.render(text or ""))  # noqa: S704 - html disabled above
 
@@ -43,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local)
     app.add_template_filter(minutes_to_clock, "clock")
     app.add_template_filter(markdown)
+    app.add_template_filter(fromiso)
 
     @app.context_processor
     def clinic_details() -> dict:

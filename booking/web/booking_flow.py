@@ -1,0 +1,313 @@
+"""The patient's booking flow: treatment -> time -> details -> review -> done.
+
+Each step reads and writes the server-side draft (``web.drafts``) and redirects after a
+POST, so the back button and validation errors never lose what was typed. Everything
+works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+
+from booking import clock
+from booking.models import BookingSource, Service
+from booking.services import availability, bookings, catalog
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+from booking.web import drafts, picker
+from booking.web.forms import ChooseTreatmentForm, ConfirmForm, DetailsForm, TimeForm
+
+bp = Blueprint("book", __name__, url_prefix="/book")
+
+
+@dataclass(frozen=True)
+class Step:
+    endpoint: str
+    title: str
+
+
+STEPS = (
+    Step("book.choose", "Treatment"),
+    Step("book.time", "Time"),
+    Step("book.details", "Your details"),
+    Step("book.review", "Check and book"),
+)
+
+
+def step_info(endpoint: str) -> dict:
+    number = next(i for i, step in enumerate(STEPS, 1) if step.endpoint == endpoint)
+    return {"number": number, "total": len(STEPS), "title": STEPS[number - 1].title}
+
+
+@bp.after_request
+def _personal(response):
+    # Every step shows the patient's own choices and details.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@dataclass(frozen=True)
+class Choice:
+    service: Service
+    minutes: int
+    therapist_id: int | None
+    therapist_name: str | None
+
+
+def _choice(data: dict) -> Choice | None:
+    """Return the draft's treatment choice if it is still bookable, else None."""
+    service = catalog.service_by_slug(data.get("service", ""))
+    minutes = data.get("minutes")
+    if service is None or not isinstance(minutes, int) or service.duration(minutes) is None:
+        return None
+    therapist_slug = data.get("therapist") or ""
+    therapist = catalog.therapist_by_slug(therapist_slug) if therapist_slug else None
+    if therapist_slug and (therapist is None or therapist not in service.therapists):
+        return None
+    return Choice(
+        service, minutes, therapist.id if therapist else None, therapist.name if therapist else None
+    )
+
+
+def _hold_bound(data: dict, now: datetime) -> datetime | None:
+    """Holds need time to obtain clearance (the pain screen step sets ``hold``)."""
+    return availability.hold_start_bound(now) if data.get("hold") else None
+
+
+@bp.route("/", methods=["GET", "POST"])
+def choose():
+    data = drafts.load()
+    services = catalog.active_services()
+    form = ChooseTreatmentForm()
+    form.option.choices = [
+        (f"{s.slug}:{d.minutes}", f"{s.name}, {d.minutes} minutes")
+        for s in services
+        for d in s.durations
+    ]
+    therapists = catalog.active_therapists()
+    form.therapist.choices = [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
+    if request.method == "GET":
+        wanted = request.args.get("service") or data.get("service")
+        minutes = data.get("minutes")
+        if wanted and not minutes:
+            service = next((s for s in services if s.slug == wanted), None)
+            minutes = service.durations[0].minutes if service and service.durations else None
+        if wanted and minutes:
+            form.option.data = f"{wanted}:{minutes}"
+        form.therapist.data = data.get("therapist", "")
+    if form.validate_on_submit():
+        slug, _, minutes = form.option.data.partition(":")
+        service = next(s for s in services if s.slug == slug)
+        chosen = next((t for t in therapists if t.slug == form.therapist.data), None)
+        if chosen is not None and chosen not in service.therapists:
+            form.therapist.errors.append(
+                f"{chosen.name} doesn't offer {service.name}; choose someone else or any therapist."
+            )
+        else:
+            drafts.save(
+                service=slug, minutes=int(minutes), therapist=form.therapist.data, start=None
+            )
+            return redirect(url_for("book.time"))
+    return render_template(
+        "booking/choose.html",
+        form=form,
+        services=services,
+        therapists=therapists,
+        step=step_info("book.choose"),
+    )
+
+
+@bp.get("/time")
+def time():
+    data = drafts.load()
+    choice = _choice(data)
+    if choice is None:
+        return redirect(url_for("book.choose"))
+    return _render_time(choice, data, TimeForm())
+
+
+def _render_time(choice: Choice, data: dict, form: TimeForm, *, alternatives=(), status=200):
+    now = clock.now()
+    week = picker.build(
+        choice.service,
+        choice.minutes,
+        now=now,
+        first_day=picker.requested_from(),
+        therapist_id=choice.therapist_id,
+        earliest_start=_hold_bound(data, now),
+    )
+    return render_template(
+        "booking/time.html",
+        form=form,
+        choice=choice,
+        picker=week,
+        chosen=data.get("start"),
+        alternatives=alternatives,
+        step=step_info("book.time"),
+    ), status
+
+
+@bp.post("/time")
+def pick_time():
+    data = drafts.load()
+    choice = _choice(data)
+    if choice is None:
+        return redirect(url_for("book.choose"))
+    form = TimeForm()
+    if form.validate_on_submit():
+        start = picker.parse_start(form.start.data)
+        now = clock.now()
+        if start is None:
+            form.start.errors.append("Please choose one of the times shown.")
+        elif not availability.is_offered(
+            choice.service,
+            choice.minutes,
+            start,
+            now=now,
+            therapist_id=choice.therapist_id,
+            earliest_start=_hold_bound(data, now),
+        ):
+            form.start.errors.append("Sorry, that time is no longer free. Please choose another.")
+        else:
+            drafts.save(start=start.astimezone(now.tzinfo).isoformat())
+            target = "book.review" if data.get("details") else "book.details"
+            return redirect(url_for(target))
+    return _render_time(choice, data, form, status=400)
+
+
+def _start(data: dict) -> datetime | None:
+    return picker.parse_start(data.get("start", "")) if data.get("start") else None
+
+
+@bp.route("/details", methods=["GET", "POST"])
+def details():
+    data = drafts.load()
+    if _choice(data) is None:
+        return redirect(url_for("book.choose"))
+    if _start(data) is None:
+        return redirect(url_for("book.time"))
+    saved = dict(data.get("details") or {})
+    if saved.get("date_of_birth"):
+        saved["date_of_birth"] = datetime.fromisoformat(saved["date_of_birth"]).date()
+    form = DetailsForm(data=saved if request.method == "GET" else None)
+    if form.validate_on_submit():
+        drafts.save(
+            details={
+                "name": form.name.data,
+                "email": form.email.data,
+                "phone": form.phone.data,
+                "note": form.note.data or "",
+                "over_18": bool(form.over_18.data),
+                "date_of_birth": form.date_of_birth.data.isoformat()
+                if form.date_of_birth.data
+                else None,
+                "guardian_consent": bool(form.guardian_consent.data),
+                "agree_policy": bool(form.agree_policy.data),
+            }
+        )
+        return redirect(url_for("book.review"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "booking/details.html",
+        form=form,
+        step=step_info("book.details"),
+        policy=bookings.policy_snapshot(),
+    ), status
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review():
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        # A second submit of the same form (double click, retry, back and resubmit)
+        # returns the booking the first one made.
+        done = bookings.find_by_form_key(form.form_key.data)
+        if done is not None:
+            return redirect(url_for("book.done", ref=done.public_id))
+    data = drafts.load()
+    choice = _choice(data)
+    if choice is None:
+        return redirect(url_for("book.choose"))
+    start = _start(data)
+    if start is None:
+        return redirect(url_for("book.time"))
+    details = data.get("details")
+    if not details:
+        return redirect(url_for("book.details"))
+    if not data.get("form_key"):
+        data = drafts.save(form_key=secrets.token_urlsafe(24))
+    form.form_key.data = data["form_key"]
+    error = None
+    alternatives = []
+    if request.method == "POST" and form.validate_on_submit():
+        request_ = bookings.BookingRequest(
+            service_id=choice.service.id,
+            minutes=choice.minutes,
+            start=start,
+            therapist_id=choice.therapist_id,
+            name=details["name"],
+            email=details["email"],
+            phone=details["phone"],
+            note=details.get("note", ""),
+            over_18=details.get("over_18", True),
+            form_key=data["form_key"],
+            source=BookingSource.ONLINE,
+            hold=bool(data.get("hold")),
+        )
+        try:
+            result = bookings.book(request_, actor=Actor.patient(), now=clock.now())
+        except BookingError as refusal:
+            error, alternatives = refusal.message, refusal.alternatives
+            # A new attempt after a refusal is a new submission.
+            drafts.save(form_key=secrets.token_urlsafe(24), start=None)
+        else:
+            if result.manage_token:
+                session["last_booking"] = {
+                    "ref": result.booking.public_id,
+                    "token": result.manage_token,
+                }
+            drafts.discard()
+            return redirect(url_for("book.done", ref=result.booking.public_id))
+    if error:
+        return render_template(
+            "booking/time.html",
+            form=TimeForm(),
+            choice=choice,
+            picker=None,
+            chosen=None,
+            alternatives=alternatives,
+            taken_message=error,
+            step=step_info("book.time"),
+            zone_name=availability.clinic_zone().key,
+        ), 409
+    price = choice.service.duration(choice.minutes).price_pence
+    return render_template(
+        "booking/review.html",
+        form=form,
+        choice=choice,
+        start=start,
+        details=details,
+        price=price,
+        held=bool(data.get("hold")),
+        step=step_info("book.review"),
+        policy=bookings.policy_snapshot(),
+    )
+
+
+@bp.get("/done/<ref>")
+def done(ref: str):
+    last = session.get("last_booking") or {}
+    if last.get("ref") != ref:
+        # Only the browser that booked sees the done page; others use the emailed link.
+        abort(404)
+    booking = bookings.find_by_token(last.get("token", ""))
+    if booking is None or booking.public_id != ref:
+        abort(404)
+    manage_url = url_for("manage.view", token=last["token"], _external=True)
+    return render_template(
+        "booking/done.html", booking=booking, manage_url=manage_url, policy=booking.policy_snapshot
+    )

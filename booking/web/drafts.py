@@ -1,0 +1,51 @@
+"""The booking flow's server-side draft; the session cookie carries only its key."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import session
+
+from booking import clock
+from booking.extensions import db
+from booking.models import BookingDraft
+
+SESSION_KEY = "booking_draft"
+
+
+def load() -> dict[str, Any]:
+    """Return the current draft's data (empty when there is none)."""
+    key = session.get(SESSION_KEY)
+    draft = db.session.get(BookingDraft, key) if isinstance(key, str) else None
+    return dict(draft.data) if draft is not None else {}
+
+
+def save(**changes: Any) -> dict[str, Any]:
+    """Merge ``changes`` into the draft (creating it) and commit; return the new data."""
+    key = session.get(SESSION_KEY)
+    draft = db.session.get(BookingDraft, key) if isinstance(key, str) else None
+    now = clock.now()
+    if draft is None:
+        draft = BookingDraft(id=secrets.token_urlsafe(32), data={}, created_at=now)
+        db.session.add(draft)
+        session[SESSION_KEY] = draft.id
+    data = dict(draft.data)
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    draft.data = data
+    draft.updated_at = now
+    db.session.commit()
+    return data
+
+
+def discard() -> None:
+    key = session.pop(SESSION_KEY, None)
+    if isinstance(key, str):
+        draft = db.session.get(BookingDraft, key)
+        if draft is not None:
+            db.session.delete(draft)
+            db.session.commit()

@@ -1,0 +1,124 @@
+"""The booking flow's forms. Field checks call ``booking.validation`` so the API agrees."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import EmailField, TelField
+from wtforms.validators import DataRequired, Optional, ValidationError
+
+from booking import clock, validation
+
+LIMITS = {"name": 100, "email": 254, "phone": 20, "note": 2000}
+
+
+def _check(func, **kwargs):
+    """Wrap a validation function as a WTForms validator that stores the cleaned value."""
+
+    def validator(form, field):
+        try:
+            field.data = func(field.data, **kwargs)
+        except validation.InvalidInput as error:
+            raise ValidationError(str(error)) from None
+
+    return validator
+
+
+class ChooseTreatmentForm(FlaskForm):
+    option = RadioField(
+        "Treatment and length",
+        validators=[DataRequired("Please choose a treatment and how long you'd like.")],
+        validate_choice=True,
+    )
+    therapist = SelectField("Therapist", validate_choice=True, default="")
+
+
+class TimeForm(FlaskForm):
+    start = HiddenField("Time", validators=[DataRequired("Please choose a time.")])
+
+
+class DetailsForm(FlaskForm):
+    name = StringField("Full name", render_kw={"autocomplete": "name", "maxlength": 100})
+    email = EmailField("Email", render_kw={"autocomplete": "email", "maxlength": 254})
+    phone = TelField("Phone", render_kw={"autocomplete": "tel", "maxlength": 20})
+    note = TextAreaField(
+        "Anything your therapist should know? (optional)",
+        validators=[Optional()],
+        render_kw={"maxlength": 2000, "rows": 4},
+    )
+    over_18 = BooleanField("I am 18 or over")
+    date_of_birth = DateField(
+        "Date of birth (if you are under 18)", validators=[Optional()], format="%Y-%m-%d"
+    )
+    guardian_consent = BooleanField(
+        "A parent or guardian agrees to this booking and will come with me"
+    )
+    agree_policy = BooleanField("I have read and agree to the cancellation policy")
+
+    def validate_name(self, field):
+        _check(validation.clean_name, max_length=LIMITS["name"])(self, field)
+
+    def validate_email(self, field):
+        _check(validation.normalise_email, max_length=LIMITS["email"])(self, field)
+
+    def validate_phone(self, field):
+        region = current_app.config["CLINIC_COUNTRY"]
+        _check(validation.normalise_phone, region=region, max_length=LIMITS["phone"])(self, field)
+
+    def validate_note(self, field):
+        _check(validation.clean_text, max_length=LIMITS["note"], multiline=True)(self, field)
+
+    def validate_over_18(self, field):
+        if field.data:
+            return
+        if not self.date_of_birth.data:
+            raise ValidationError("Tick this box, or give your date of birth below.")
+
+    def validate_date_of_birth(self, field):
+        if field.data is None or self.over_18.data:
+            return
+        today = _clinic_today()
+        if field.data > today or field.data.year < today.year - 120:
+            raise ValidationError("Please check your date of birth.")
+        if _age(field.data, today) >= 18:
+            self.over_18.data = True
+
+    def validate_guardian_consent(self, field):
+        if self.over_18.data or self.date_of_birth.data is None or field.data:
+            return
+        raise ValidationError("Under-18s need a parent's or guardian's agreement.")
+
+    def validate_agree_policy(self, field):
+        if not field.data:
+            raise ValidationError("Please agree to the cancellation policy to book.")
+
+
+def _clinic_today() -> date:
+    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    return clock.now().astimezone(zone).date()
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class ConfirmForm(FlaskForm):
+    """The review page's button; ``form_key`` makes a resubmission return the same booking."""
+
+    form_key = HiddenField(validators=[DataRequired()])
+
+
+class CancelForm(FlaskForm):
+    pass

@@ -1,0 +1,179 @@
+"""Two patients never get the same therapist or room at once, even when racing.
+
+Real threads against the real database (SQLite file with BEGIN IMMEDIATE, or PostgreSQL
+with its exclusion constraints), each with its own application context and session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus
+from booking.services import bookings
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+from tests.builders import make_room, make_service, make_therapist
+
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday
+THURSDAY_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
+
+
+def race(app, attempts, *, workers=None):
+    """Run every ``attempt(i)`` in its own thread at once; return a Counter of outcomes."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes: list[str] = [""] * len(attempts)
+
+    def run(i, attempt):
+        with app.app_context():
+            barrier.wait()
+            try:
+                attempt(i)
+                outcomes[i] = "booked"
+            except BookingError as refusal:
+                outcomes[i] = refusal.reason
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return Counter(outcomes)
+
+
+def request(service_id, therapist_id, start, minutes=60, n=0):
+    return bookings.BookingRequest(
+        service_id=service_id,
+        minutes=minutes,
+        start=start,
+        therapist_id=therapist_id,
+        name=f"Patient {n}",
+        email=f"patient{n}@example.org",
+        phone="+447700900123",
+    )
+
+
+def blocking_count() -> int:
+    db.session.rollback()  # end this thread's read snapshot: see what the racers wrote
+    return db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.status == BookingStatus.CONFIRMED)
+    )
+
+
+@pytest.fixture
+def clinic(app):
+    service = make_service(durations=((60, 5000), (30, 3000)), buffer_minutes=15)
+    therapist = make_therapist(services=[service])
+    rooms = [make_room(), make_room()]
+    db.session.commit()
+    # Plain ids: ORM objects belong to this thread's session and must not cross threads.
+    return service.id, therapist.id, [room.id for room in rooms]
+
+
+def test_32_patients_racing_for_one_slot_get_one_booking(app, clinic):
+    service, therapist, _ = clinic
+    attempts = [
+        (
+            lambda i: bookings.book(
+                request(service, therapist, THURSDAY_10, n=i), actor=Actor.patient(), now=NOW
+            )
+        )
+        for _ in range(32)
+    ]
+    outcomes = race(app, attempts)
+    assert outcomes == Counter({"booked": 1, "taken": 31})
+    assert blocking_count() == 1
+
+
+def test_overlapping_spans_of_different_lengths_give_one_booking(app, clinic):
+    service, therapist, _ = clinic
+    attempts = [
+        lambda i: bookings.book(
+            request(service, therapist, THURSDAY_10, 60, i), actor=Actor.patient(), now=NOW
+        ),
+        lambda i: bookings.book(
+            request(service, therapist, THURSDAY_10 + timedelta(minutes=30), 30, i),
+            actor=Actor.patient(),
+            now=NOW,
+        ),
+    ] * 8
+    outcomes = race(app, attempts)
+    assert outcomes["booked"] == 1
+    assert blocking_count() == 1
+
+
+def test_two_bookings_needing_the_only_free_room_give_one(app):
+    service = make_service(durations=((60, 5000),))
+    first, second = make_therapist(services=[service]), make_therapist(services=[service])
+    make_room()
+    db.session.commit()
+    service, first, second = service.id, first.id, second.id
+    attempts = [
+        lambda i, t=t: bookings.book(
+            request(service, t, THURSDAY_10, n=i), actor=Actor.patient(), now=NOW
+        )
+        for t in (first, second) * 6
+    ]
+    outcomes = race(app, attempts)
+    assert outcomes["booked"] == 1
+    assert blocking_count() == 1
+
+
+def test_a_reschedule_racing_a_new_booking_for_the_same_time_gives_one(app, clinic):
+    service, therapist, _ = clinic
+    existing = bookings.book(
+        request(service, therapist, THURSDAY_10 + timedelta(hours=4), n=99),
+        actor=Actor.patient(),
+        now=NOW,
+    ).booking
+    booking_id = existing.id
+    db.session.commit()
+
+    def move(i):
+        bookings.reschedule(booking_id, THURSDAY_10, actor=Actor.patient(), now=NOW)
+
+    def new(i):
+        bookings.book(request(service, therapist, THURSDAY_10, n=i), actor=Actor.patient(), now=NOW)
+
+    outcomes = race(app, [move, new] * 4)
+    assert outcomes["booked"] == 1
+    db.session.rollback()  # end this thread's read snapshot: see what the racers wrote
+    at_target = db.session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.starts_at == THURSDAY_10, Booking.status == BookingStatus.CONFIRMED)
+    )
+    assert at_target == 1
+    assert blocking_count() == 2  # the moved (or not) booking and at most one new one
+
+
+def test_database_refuses_an_overlap_written_behind_the_service(app, clinic):
+    """PostgreSQL's exclusion constraint is the last line of defence."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints; writers are serialised instead")
+    from sqlalchemy.exc import IntegrityError
+
+    from booking.models import Room, Service, Therapist
+    from tests.builders import make_booking
+
+    service, therapist, rooms = clinic
+    service, therapist = db.session.get(Service, service), db.session.get(Therapist, therapist)
+    rooms = [db.session.get(Room, r) for r in rooms]
+    make_booking(starts_at=THURSDAY_10, service=service, therapist=therapist, room=rooms[0])
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        make_booking(
+            starts_at=THURSDAY_10 + timedelta(minutes=30),
+            service=service,
+            therapist=therapist,
+            room=rooms[1],
+        )
+        db.session.commit()
+    db.session.rollback()

@@ -1,0 +1,44 @@
+"""Helpers that walk the booking flow through the test client like a patient would."""
+
+from __future__ import annotations
+
+import re
+
+START_RE = re.compile(r'name="start" value="([^"]+)"')
+FORM_KEY_RE = re.compile(r'<input[^>]*name="form_key"[^>]*value="([^"]+)"')
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+MANAGE_RE = re.compile(r'href="(?:https?://[^/"]+)?(/manage/[A-Za-z0-9_-]+)"')
+
+DETAILS = {
+    "name": "Jo Bloggs",
+    "email": "Jo.Bloggs@Example.org",
+    "phone": "07700 900123",
+    "note": "Left side is worse",
+    "over_18": "y",
+    "agree_policy": "y",
+}
+
+
+def offered_starts(client, path="/book/time") -> list[str]:
+    return START_RE.findall(client.get(path).get_data(as_text=True))
+
+
+def choose(client, option="therapeutic-back-massage:60", therapist=""):
+    return client.post("/book/", data={"option": option, "therapist": therapist})
+
+
+def book_through_the_flow(client, *, option="therapeutic-back-massage:60", pick=0, **details):
+    """Walk every step; return (done page response, the start chosen)."""
+    assert choose(client, option).status_code == 302
+    start = offered_starts(client)[pick]
+    assert client.post("/book/time", data={"start": start}).status_code == 302
+    response = client.post("/book/details", data={**DETAILS, **details})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    key = FORM_KEY_RE.search(client.get("/book/review").get_data(as_text=True)).group(1)
+    response = client.post("/book/review", data={"form_key": key})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client.get(response.location), start
+
+
+def manage_path(done_page) -> str:
+    return MANAGE_RE.search(done_page.get_data(as_text=True)).group(1)
