@@ -37,6 +37,14 @@ MAIL_DEFAULT_SENDER = "Spine & Ease Back Care <bookings@spineandease.example>"
 
 # Abuse limits
 RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_ENABLED = True
+RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
+STAFF_LOGIN_LIMIT_PER_ADDRESS = "10 per minute"
+STAFF_LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed attempts at one email address
+
+# Staff sessions
+STAFF_IDLE_TIMEOUT_MINUTES = 30
+STAFF_SESSION_MAX_HOURS = 12
 
 # The clinic. Times are stored in UTC and shown in this zone.
 CLINIC_TIMEZONE = "Europe/London"
