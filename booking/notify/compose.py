@@ -1,0 +1,232 @@
+"""Building an email at delivery time: the snapshot in, the bytes to send out.
+
+The outbox row says what happened and when (its snapshot); this module turns that into a
+message with a plain-text body, an HTML body and, for booking messages, the iMIP invitation
+built by :mod:`booking.ics`, in the MIME structure of ICS.md rule 2::
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        text/html
+        text/calendar; method=REQUEST|CANCEL; charset=UTF-8   (base64: CRLF kept exactly)
+      application/ics; name=invite.ics                        (the very same bytes)
+
+Flask-Mail is not used to build it: its ``Message`` puts the bodies and attachments in a
+tree of its own and cannot put a calendar part inside ``multipart/alternative``.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from flask import current_app, render_template
+
+from booking import ics
+from booking.ics import clean_line
+from booking.models import MessageKind
+from booking.notify.settings import calendar_uid, clinic_zone, manage_url, public_url, sender
+
+#: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
+CANCEL_KINDS = frozenset(
+    {MessageKind.CANCELLED, MessageKind.HOLD_RELEASED, MessageKind.HOLD_EXPIRED}
+)
+
+SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.BOOKED: "Booking confirmed: {service}, {short}",
+    MessageKind.HELD: "Action needed: your appointment is held until {deadline}",
+    MessageKind.HOLD_REMINDER: "Reminder: please confirm your held appointment by {deadline}",
+    MessageKind.CLEARANCE_CONFIRMED: "Booking confirmed: {service}, {short}",
+    MessageKind.RESCHEDULED: "Booking moved: {service}, {short}",
+    MessageKind.CANCELLED: "Booking cancelled: {service}, {short}",
+    MessageKind.HOLD_RELEASED: "Appointment released: {service}, {short}",
+    MessageKind.HOLD_EXPIRED: "Hold expired, appointment released: {service}, {short}",
+    MessageKind.APPOINTMENT_REMINDER: "Reminder: {service}, {short}",
+    MessageKind.TEST: "Test message from {clinic}",
+}
+
+SMTP_POLICY = email.policy.SMTP
+
+# Characters after which a word joiner (U+2060) is put into text the patient typed, so no
+# mail client turns "example.com" or "me@x.org" in a name into a link. Invisible on screen.
+_LINKY = re.compile(r"([.@:/])")
+
+
+class ComposeError(ValueError):
+    """The message cannot be built (a bad address, a broken snapshot): retrying won't help."""
+
+
+@dataclass(frozen=True)
+class QueuedEmail:
+    """The plain values of an outbox row that an email is built from."""
+
+    id: int
+    kind: MessageKind
+    to_address: str
+    message_id: str
+    snapshot: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ComposedEmail:
+    message: EmailMessage
+    raw: bytes  # exactly what the transport sends
+    envelope_from: str
+    envelope_to: str
+    calendar: bytes | None  # the invitation's bytes, for checks and logs of size only
+
+
+def no_links(text: str) -> str:
+    """Return patient-typed ``text`` on one line, unable to become a link in any client."""
+    return _LINKY.sub("\\1\u2060", clean_line(text))
+
+
+def _when(value: datetime) -> dict[str, str]:
+    local = value.astimezone(clinic_zone())
+    place = clinic_zone().key.rsplit("/", 1)[-1].replace("_", " ")
+    return {
+        # "Tuesday 16 March 2027, 10:00 (London time, GMT)": the zone is always named.
+        "long": f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({place} time, {local:%Z})",
+        "short": f"{local:%a} {local.day} {local:%b %H:%M}",
+        "time": f"{local:%H:%M}",
+    }
+
+
+def _facts(item: QueuedEmail, *, link: str, method: ics.Method) -> ics.AppointmentFacts:
+    snap = item.snapshot
+    held = snap["status"] == "held"
+    status: ics.Status = "cancelled" if method == "CANCEL" else "tentative" if held else "confirmed"
+    config = current_app.config
+    return ics.AppointmentFacts(
+        uid=calendar_uid(snap["public_id"]),
+        sequence=int(snap["ics_sequence"]),
+        status=status,
+        start=datetime.fromisoformat(snap["starts_at"]),
+        end=datetime.fromisoformat(snap["ends_at"]),
+        service_name=snap["service_name"],
+        clinic_name=config["CLINIC_NAME"],
+        clinic_email=sender().addr_spec,
+        clinic_address=config["CLINIC_ADDRESS"],
+        clinic_phone=config["CLINIC_PHONE"],
+        manage_url=link,
+        attendee_email=item.to_address,
+        attendee_name=snap.get("patient_name", ""),
+        dtstamp=datetime.fromisoformat(snap["dtstamp"]),
+    )
+
+
+def _context(item: QueuedEmail, link: str | None) -> dict[str, Any]:
+    config = current_app.config
+    snap = item.snapshot
+    context: dict[str, Any] = {
+        "kind": str(item.kind),
+        "clinic": {
+            "name": config["CLINIC_NAME"],
+            "address": config["CLINIC_ADDRESS"],
+            "phone": config["CLINIC_PHONE"],
+            "email": config["CLINIC_EMAIL"],
+        },
+        "manage_url": link,
+        "book_again_url": public_url("/"),
+        "patient_name": no_links(snap.get("patient_name", "")),
+    }
+    if item.kind is MessageKind.TEST:
+        return context
+    cutoff = snap.get("cancel_cutoff_hours") or config["BOOKING_CANCEL_CUTOFF_HOURS"]
+    expiry = snap.get("hold_expires_at")
+    context.update(
+        service=clean_line(snap["service_name"]),
+        therapist=clean_line(snap.get("therapist_name", "")),
+        duration_minutes=snap.get("duration_minutes"),
+        when=_when(datetime.fromisoformat(snap["starts_at"])),
+        ends=_when(datetime.fromisoformat(snap["ends_at"])),
+        held=snap["status"] == "held",
+        deadline=_when(datetime.fromisoformat(expiry)) if expiry else None,
+        cancel_cutoff_hours=cutoff,
+    )
+    return context
+
+
+def subject_for(item: QueuedEmail, context: dict[str, Any]) -> str:
+    when = context.get("when") or {}
+    deadline = context.get("deadline") or when
+    subject = SUBJECTS[item.kind].format(
+        service=context.get("service", ""),
+        short=when.get("short", ""),
+        deadline=deadline.get("short", ""),
+        clinic=context["clinic"]["name"],
+    )
+    return clean_line(subject)
+
+
+def _address(name: str, addr: str) -> Address:
+    try:
+        return Address(display_name=clean_line(name), addr_spec=addr)
+    except (ValueError, IndexError) as error:  # the header registry's parse errors
+        raise ComposeError(f"not a usable email address: {addr!r}") from error
+
+
+def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> ComposedEmail:
+    """Build the email for ``item`` with a manage link made from ``manage_token``.
+
+    ``now`` is the send time (the Date header). Raises :class:`ComposeError` when the
+    message cannot be built (e.g. the address cannot be written into a header).
+    """
+    link = manage_url(manage_token) if manage_token else None
+    context = _context(item, link)
+    text_body = render_template(f"email/{item.kind}.txt", **context)
+    html_body = render_template(f"email/{item.kind}.html", **context)
+
+    from_address = sender()
+    to_address = _address(item.snapshot.get("patient_name", ""), item.to_address)
+
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = from_address
+    message["To"] = to_address
+    message["Subject"] = subject_for(item, context)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = item.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text_body, subtype="plain", charset="utf-8")
+    message.add_alternative(html_body, subtype="html", charset="utf-8")
+
+    calendar = None
+    if item.kind is not MessageKind.TEST:
+        if link is None:
+            raise ComposeError("a booking message needs a manage link")
+        method: ics.Method = "CANCEL" if item.kind in CANCEL_KINDS else "REQUEST"
+        try:
+            calendar = ics.invitation(_facts(item, link=link, method=method), method)
+        except (ValueError, KeyError) as error:
+            raise ComposeError(f"cannot build the invitation: {error}") from error
+        # Bytes, so the email package base64-encodes them as they are: CRLF survives.
+        message.add_alternative(calendar, maintype="text", subtype="calendar")
+        part = message.get_payload()[-1]
+        # Written by hand so the parameters read exactly as RFC 6047 shows them.
+        part.replace_header("Content-Type", f"text/calendar; method={method}; charset=UTF-8")
+        message.add_attachment(
+            calendar,
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics",
+            params={"name": "invite.ics"},
+        )
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]  # only the top level carries it
+
+    raw = message.as_bytes(policy=SMTP_POLICY)
+    return ComposedEmail(
+        message=message,
+        raw=raw,
+        envelope_from=from_address.addr_spec,
+        envelope_to=to_address.addr_spec,
+        calendar=calendar,
+    )

@@ -1,0 +1,134 @@
+"""Queueing messages: one outbox row per thing a patient should hear about.
+
+:func:`queue` adds the row to the caller's session and never commits: the message is part
+of the change it reports, so it exists exactly when that change is committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from booking.extensions import db
+from booking.ics import clean_line
+from booking.models import Booking, MessageKind, OutboxMessage, OutboxStatus
+from booking.notify.settings import clinic_domain
+
+# Kinds that happen at most once in a booking's life. They get a dedupe key by default, so
+# two code paths reporting the same event (a verb and the worker's expiry job, say) queue
+# one message. Rescheduling and reminders can happen more than once and choose their own.
+ONCE_PER_BOOKING = frozenset(
+    {
+        MessageKind.BOOKED,
+        MessageKind.HELD,
+        MessageKind.CLEARANCE_CONFIRMED,
+        MessageKind.CANCELLED,
+        MessageKind.HOLD_RELEASED,
+        MessageKind.HOLD_EXPIRED,
+    }
+)
+
+
+def new_message_id() -> str:
+    """Return a fresh ``<uuid@clinic-domain>`` Message-ID."""
+    return f"<{uuid.uuid4().hex}@{clinic_domain()}>"
+
+
+def snapshot_of(booking: Booking, *, now: datetime) -> dict[str, Any]:
+    """Return the facts an email about ``booking`` may state, as they are at ``now``.
+
+    Only what the email and its invitation need: no note, no screen answers, no clearance
+    details, no manage token (a fresh link is minted when the email is sent).
+    """
+    return {
+        "public_id": booking.public_id,
+        "service_name": booking.service.name,
+        "therapist_name": booking.therapist.name,
+        "starts_at": booking.starts_at.isoformat(),
+        "ends_at": booking.ends_at.isoformat(),
+        "duration_minutes": booking.duration_minutes,
+        "status": str(booking.status),
+        "ics_sequence": booking.ics_sequence,
+        # The invitation's DTSTAMP: when the change happened, so it rises with SEQUENCE
+        # whatever order (or however late) the worker sends in.
+        "dtstamp": now.isoformat(),
+        "patient_name": clean_line(booking.contact_name or booking.patient.name),
+        "hold_expires_at": (
+            booking.hold_expires_at.isoformat() if booking.hold_expires_at else None
+        ),
+        "cancel_cutoff_hours": (booking.policy_snapshot or {}).get("cancel_cutoff_hours"),
+    }
+
+
+def queue(
+    kind: MessageKind,
+    booking: Booking,
+    *,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Add a ``kind`` message about ``booking`` to the current transaction and return it.
+
+    Call it inside the verb's transaction, after the change is written: pending changes are
+    flushed and the booking is reloaded, so the snapshot states what will be committed
+    (status, times, SEQUENCE), even after a bulk UPDATE. Never commits.
+
+    Returns None, and adds nothing, when a message with the same ``dedupe_key`` already
+    exists (kinds in :data:`ONCE_PER_BOOKING` default to ``"<kind>:<booking id>"``).
+    """
+    kind = MessageKind(kind)
+    if dedupe_key is None and kind in ONCE_PER_BOOKING:
+        dedupe_key = f"{kind}:{booking.id}"
+    db.session.flush()
+    db.session.refresh(booking)
+    if dedupe_key is not None and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    message = OutboxMessage(
+        booking_id=booking.id,
+        kind=kind,
+        to_address=booking.contact_email or booking.patient.email,
+        message_id=new_message_id(),
+        snapshot=snapshot_of(booking, now=now),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        dedupe_key=dedupe_key,
+    )
+    if dedupe_key is None:
+        db.session.add(message)
+        db.session.flush()
+        return message
+    # A concurrent transaction may insert the same key between the check and the insert
+    # (two workers running the reminder job): the savepoint keeps the loser's transaction
+    # usable, and the unique index makes sure only one row exists.
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+def queue_test(to_address: str, *, now: datetime) -> OutboxMessage:
+    """Add a test message (no booking, no invitation) to the current transaction."""
+    message = OutboxMessage(
+        booking_id=None,
+        kind=MessageKind.TEST,
+        to_address=to_address,
+        message_id=new_message_id(),
+        snapshot={"dtstamp": now.isoformat()},
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message

@@ -1,0 +1,68 @@
+"""A canary: what the patient told us never reaches an email, a calendar, a feed or a log.
+
+Intake answers do not exist yet (the pain screen's storage comes with its own issue); when
+they do, put the canary into every answer here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from booking import clock
+from booking.extensions import db
+from booking.models import FeedToken, MessageKind
+from booking.notify.worker import deliver_due, run_jobs
+from booking.services import bookings
+from booking.services.audit import Actor
+from booking.tokens import new_token, token_hash
+from tests.notify.helpers import book, ensure_queued, make_clinic, messages
+
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)
+CANARY = "Quokkafeather"
+NOTE = f"{CANARY} herniated disc L4 {CANARY.upper()} sciatica"
+
+
+def test_the_patient_note_never_leaves_the_database(mail_app, smtp_server, caplog):
+    caplog.set_level(logging.DEBUG, logger="booking")
+    caplog.set_level(logging.INFO)
+    clinic = make_clinic()
+    with clock.frozen(NOW):
+        held = book(clinic, START, now=NOW, hold=True, note=NOTE, name="Jane Doe")
+        confirmed = book(
+            clinic, START + timedelta(hours=3), now=NOW, note=NOTE, email="ann@example.org"
+        )
+    ensure_queued(MessageKind.HELD, held, now=NOW)
+    ensure_queued(MessageKind.BOOKED, confirmed, now=NOW)
+    later = NOW + timedelta(hours=1)
+    with clock.frozen(later):
+        moved = bookings.reschedule(
+            confirmed.id, START + timedelta(hours=5), actor=Actor.patient(), now=later
+        )
+    ensure_queued(MessageKind.RESCHEDULED, moved, now=later)
+    token = new_token()
+    db.session.add(FeedToken(token_hash=token_hash(token), created_at=NOW))
+    db.session.commit()
+    with clock.frozen(later):
+        feed = mail_app.test_client().get(f"/feeds/{token}.ics").data
+    assert feed.count(b"BEGIN:VEVENT") == 2
+    assert b"Jane D." in feed
+    run_jobs(START - timedelta(hours=23))  # reminders and the hold's expiry
+    deliver_due(START - timedelta(hours=23))
+    with clock.frozen(later):
+        cancelled = bookings.cancel(confirmed.id, actor=Actor.patient(), now=later)
+    ensure_queued(MessageKind.CANCELLED, cancelled, now=later)
+    deliver_due(START - timedelta(hours=22))
+
+    assert len(smtp_server.received) >= 4
+    for message in messages():
+        assert CANARY not in str(message.snapshot)
+    everything = [r.data for r in smtp_server.received] + [feed]
+    for data in everything:
+        lowered = data.lower()
+        assert CANARY.lower().encode() not in lowered
+        assert b"herniated" not in lowered
+        assert b"sciatica" not in lowered
+    for record in caplog.records:
+        assert CANARY.lower() not in record.getMessage().lower()
