@@ -35,11 +35,15 @@ instance/config.py:
 	@$(PYTHON) -c "import secrets; print('# Local settings for this checkout (git-ignored), written by make run.\nSECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
 	@echo "Wrote instance/config.py with a new random SECRET_KEY."
 
+# The web server and the worker (emails, hold expiry, reminders) side by side; Ctrl-C, or the
+# web server stopping for any reason, stops both.
 run: install instance/config.py
 	$(BIN)/flask db upgrade
 	$(BIN)/flask booking seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)"
+	@$(BIN)/flask booking worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q

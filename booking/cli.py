@@ -23,5 +23,22 @@ def seed_demo_command() -> None:
         click.echo("The database already has a clinic; nothing seeded.")
 
 
+@booking_cli.command("purge")
+def purge_command() -> None:
+    """Delete screen answers of never-confirmed bookings past retention, and old drafts."""
+    from booking.services.retention import purge
+
+    report = purge(now=clock.now())
+    click.echo(
+        f"Removed the answers of {report.answers_removed} unconfirmed booking(s) and "
+        f"{report.drafts_removed} unfinished booking draft(s)."
+    )
+
+
 def register_cli(app: Flask) -> None:
+    from booking import (
+        cli_notify,  # noqa: F401 - its commands join booking_cli
+        cli_staff,  # noqa: F401 - its commands join booking_cli
+    )
+
     app.cli.add_command(booking_cli)

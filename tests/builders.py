@@ -59,7 +59,9 @@ def make_therapist(*, services=(), hours=None, **fields) -> Therapist:
 
 def make_room(**fields) -> Room:
     n = next(_seq)
-    room = Room(slug=fields.pop("slug", f"room-{n}"), name=fields.pop("name", f"Room {n}"), **fields)
+    room = Room(
+        slug=fields.pop("slug", f"room-{n}"), name=fields.pop("name", f"Room {n}"), **fields
+    )
     db.session.add(room)
     db.session.flush()
     return room

@@ -6,22 +6,44 @@ Importing this package registers every table on ``db.metadata`` (Alembic needs t
 from booking.models.audit import ActorKind, AuditEvent
 from booking.models.booking import Booking, BookingSource, BookingStatus, ManageToken
 from booking.models.catalog import Service, ServiceDuration
+from booking.models.clinical import (
+    ApprovalState,
+    Clearance,
+    ClearanceOutcome,
+    ClearanceSource,
+    ClinicianKind,
+    Intake,
+    ScreenOutcomeCount,
+)
 from booking.models.draft import BookingDraft
+from booking.models.feeds import FeedToken
+from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from booking.models.people import Patient, Therapist
 from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
 from booking.models.staff import StaffRole, StaffUser
 
 __all__ = [
     "ActorKind",
+    "ApprovalState",
     "AuditEvent",
     "Booking",
     "BookingDraft",
     "BookingSource",
     "BookingStatus",
+    "Clearance",
+    "ClearanceOutcome",
+    "ClearanceSource",
+    "ClinicianKind",
     "Closure",
+    "FeedToken",
+    "Intake",
     "ManageToken",
+    "MessageKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Patient",
     "Room",
+    "ScreenOutcomeCount",
     "Service",
     "ServiceDuration",
     "StaffRole",

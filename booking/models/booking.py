@@ -128,6 +128,9 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set the first time the booking is confirmed; the retention purge keeps the answers
+    # of bookings that ever were, and removes the rest after 90 days.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     patient: Mapped[Patient] = relationship()
     service: Mapped[Service] = relationship()

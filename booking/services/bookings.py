@@ -14,10 +14,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
-from booking.models import Booking, BookingSource, BookingStatus, Service
+from booking.intake import ScreenAnswers, assess, patient_message
+from booking.models import Booking, BookingSource, BookingStatus, Intake, MessageKind, Service
+from booking.notify import outbox
 from booking.scheduling import Slot, bookings_per_therapist, choose_room, choose_therapist
 from booking.scheduling import hold_expiry as compute_hold_expiry
-from booking.services import audit, availability, holds, manage_links, patients
+from booking.services import audit, availability, holds, manage_links, patients, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
@@ -41,7 +43,9 @@ class BookingRequest:
     over_18: bool = True
     form_key: str | None = None
     source: BookingSource = BookingSource.ONLINE
-    hold: bool = False  # the pain screen asks for medical clearance first
+    # The pain screen's answers. Required for online bookings: the verb itself decides
+    # hold or not from them, so no caller can skip or soften the screen.
+    screen: ScreenAnswers | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,9 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         raise BookingError(
             "unknown_duration", "That length is not offered for this treatment.", field="minutes"
         )
-    earliest = availability.hold_start_bound(now) if request.hold else None
+    assessment, covered_by = _assess(request, service, now)
+    hold = assessment is not None and assessment.needs_clearance and covered_by is None
+    earliest = availability.hold_start_bound(now) if hold else None
     start = request.start.astimezone(now.tzinfo)
 
     def attempt():
@@ -207,8 +213,9 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             busy_until=slot.busy_until,
             duration_minutes=option.minutes,
             price_pence=option.price_pence,
-            status=BookingStatus.HELD if request.hold else BookingStatus.CONFIRMED,
-            hold_expires_at=hold_expiry_for(now, slot.start) if request.hold else None,
+            status=BookingStatus.HELD if hold else BookingStatus.CONFIRMED,
+            hold_expires_at=hold_expiry_for(now, slot.start) if hold else None,
+            confirmed_at=None if hold else now,
             source=request.source,
             policy_snapshot=policy_snapshot(),
             form_key=request.form_key,
@@ -222,9 +229,25 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         )
         db.session.add(booking)
         db.session.flush()
+        if assessment is not None:
+            db.session.add(
+                Intake(
+                    booking_id=booking.id,
+                    answers=request.screen.to_data(),
+                    outcome=assessment.outcome.value,
+                    rule_codes=list(assessment.codes),
+                    flags=sorted(assessment.flags),
+                    no_deep_pressure=assessment.no_deep_pressure,
+                    consent_version=screening.CONSENT_VERSION,
+                    consented_at=now,
+                    covered_by_clearance_id=covered_by,
+                    created_at=now,
+                )
+            )
         token = manage_links.mint(booking, now=now)
+        outbox.queue(MessageKind.HELD if hold else MessageKind.BOOKED, booking, now=now)
         audit.record(
-            "booking.held" if request.hold else "booking.created",
+            "booking.held" if hold else "booking.created",
             actor=actor,
             now=now,
             booking=booking,
@@ -259,6 +282,44 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         ) from None
     booking, token = result
     return BookingResult(booking, token, created=True)
+
+
+def _assess(request: BookingRequest, service: Service, now: datetime):
+    """Run the screen for ``request``; refuse what it says must not be booked.
+
+    Returns the assessment (None for a staff booking made without a screen) and the id of
+    a returning patient's valid clearance that covers it, if any.
+    """
+    if request.screen is None:
+        if request.source is BookingSource.ONLINE:
+            raise BookingError(
+                "screen_required", "Please answer the health questions first.", field="screen"
+            )
+        return None, None
+    assessment = assess(request.screen, screening.settings())
+    if not assessment.makes_booking:
+        raise BookingError(
+            assessment.outcome.value,
+            patient_message(
+                assessment.outcome,
+                emergency_number=_settings()["CLINIC_EMERGENCY_NUMBER"],
+                urgent_number=_settings()["CLINIC_URGENT_NUMBER"],
+            )
+            or "We can't book this treatment for you.",
+            field="screen",
+        )
+    if assessment.no_deep_pressure and service.deep_pressure:
+        raise BookingError(
+            "not_suitable",
+            f"{service.name} uses deep pressure, which isn't suitable for you. "
+            "Please choose a gentler treatment.",
+            field="service",
+        )
+    covered_by = None
+    if assessment.needs_clearance:
+        clearance = screening.covering_clearance(request.email, request.screen, now=now)
+        covered_by = clearance.id if clearance is not None else None
+    return assessment, covered_by
 
 
 class _TakenSignal(Exception):
@@ -384,6 +445,7 @@ def reschedule(
         ).rowcount
         if moved != 1:
             raise BookingError("not_active", "This booking can no longer be changed.")
+        outbox.queue(MessageKind.RESCHEDULED, booking, now=now)
         audit.record(
             "booking.rescheduled",
             actor=actor,
@@ -438,6 +500,7 @@ def cancel(booking_id: int, *, actor: Actor, now: datetime, enforce_cutoff: bool
         ).rowcount
         if changed != 1:
             raise BookingError("not_active", "This booking is no longer active.")
+        outbox.queue(MessageKind.CANCELLED, booking, now=now)
         audit.record("booking.cancelled", actor=actor, now=now, booking=booking)
 
     run_in_write_transaction(attempt)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, MessageKind
+from booking.notify import outbox
 from booking.services import audit
 from booking.services.audit import Actor
 
@@ -45,5 +46,18 @@ def expire_overdue(*, now: datetime, actor: Actor) -> list[Booking]:
         ).rowcount
         if changed:
             audit.record("booking.hold_expired", actor=actor, now=now, booking=booking)
+            outbox.queue(MessageKind.HOLD_EXPIRED, booking, now=now)
             expired.append(booking)
     return expired
+
+
+def expire_holds(*, now: datetime, actor: Actor | None = None) -> list[int]:
+    """Mark overdue holds expired in their own write transaction; return their ids.
+
+    The verb behind ``flask booking expire-holds`` and the worker's expiry job.
+    """
+    from booking.services.locking import run_in_write_transaction
+
+    return run_in_write_transaction(
+        lambda: [b.id for b in expire_overdue(now=now, actor=actor or Actor.system())]
+    )

@@ -8,14 +8,21 @@ from booking.web import filters
 
 
 def init_app(app: Flask) -> None:
-    from booking.extensions import csrf
+    from booking.auth import sessions as staff_sessions
+    from booking.extensions import csrf, limiter
     from booking.web.api import bp as api_bp
+    from booking.web.auth import bp as auth_bp
     from booking.web.booking_flow import bp as booking_bp
+    from booking.web.feeds import bp as feeds_bp
     from booking.web.health import bp as health_bp
     from booking.web.manage import bp as manage_bp
     from booking.web.public import bp as public_bp
+    from booking.web.reception import admin_bp
+    from booking.web.reception import bp as reception_bp
 
     csrf.init_app(app)
+    limiter.init_app(app)
+    staff_sessions.init_app(app)
     filters.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
@@ -24,3 +31,7 @@ def init_app(app: Flask) -> None:
     # The API takes JSON without cookies: a cross-site form cannot drive it, so no CSRF.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(reception_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(feeds_bp)

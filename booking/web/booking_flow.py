@@ -11,15 +11,37 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from booking import clock
+from booking.intake import (
+    CONSENT_TEXT,
+    HOLD_MESSAGE,
+    QUESTIONS,
+    Assessment,
+    FieldKind,
+    ScreenAnswers,
+    ScreenError,
+    assess,
+    parse_answers,
+    patient_message,
+)
 from booking.models import BookingSource, Service
-from booking.services import availability, bookings, catalog
+from booking.services import availability, bookings, catalog, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import drafts, picker
-from booking.web.forms import ChooseTreatmentForm, ConfirmForm, DetailsForm, TimeForm
+from booking.web.forms import ChooseTreatmentForm, ConfirmForm, DetailsForm, ScreenForm, TimeForm
 
 bp = Blueprint("book", __name__, url_prefix="/book")
 
@@ -32,6 +54,7 @@ class Step:
 
 STEPS = (
     Step("book.choose", "Treatment"),
+    Step("book.health", "Health questions"),
     Step("book.time", "Time"),
     Step("book.details", "Your details"),
     Step("book.review", "Check and book"),
@@ -73,9 +96,35 @@ def _choice(data: dict) -> Choice | None:
     )
 
 
+def _screen(data: dict) -> ScreenAnswers | None:
+    """Return the draft's screen answers (validated again), or None if not answered."""
+    try:
+        return parse_answers(data["screen"]) if data.get("screen") else None
+    except ScreenError:
+        return None
+
+
+def _assessment(data: dict) -> Assessment | None:
+    answers = _screen(data)
+    return assess(answers, screening.settings()) if answers is not None else None
+
+
 def _hold_bound(data: dict, now: datetime) -> datetime | None:
-    """Holds need time to obtain clearance (the pain screen step sets ``hold``)."""
-    return availability.hold_start_bound(now) if data.get("hold") else None
+    """A booking the screen will hold must leave time to obtain clearance."""
+    assessment = _assessment(data)
+    held = assessment is not None and assessment.needs_clearance
+    return availability.hold_start_bound(now) if held else None
+
+
+def _needs_screen(data: dict):
+    """Redirect to the health questions when they are unanswered or rule the choice out."""
+    assessment = _assessment(data)
+    if assessment is None or not assessment.makes_booking:
+        return redirect(url_for("book.health"))
+    service = catalog.service_by_slug(data.get("service", ""))
+    if service is not None and service.deep_pressure and assessment.no_deep_pressure:
+        return redirect(url_for("book.choose"))
+    return None
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -90,6 +139,8 @@ def choose():
     ]
     therapists = catalog.active_therapists()
     form.therapist.choices = [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
+    assessment = _assessment(data)
+    no_deep_pressure = assessment is not None and assessment.no_deep_pressure
     if request.method == "GET":
         wanted = request.args.get("service") or data.get("service")
         minutes = data.get("minutes")
@@ -107,18 +158,92 @@ def choose():
             form.therapist.errors.append(
                 f"{chosen.name} doesn't offer {service.name}; choose someone else or any therapist."
             )
+        elif service.deep_pressure and no_deep_pressure:
+            form.option.errors.append(NOT_SUITABLE)
         else:
             drafts.save(
                 service=slug, minutes=int(minutes), therapist=form.therapist.data, start=None
             )
-            return redirect(url_for("book.time"))
+            return redirect(url_for("book.health" if assessment is None else "book.time"))
     return render_template(
         "booking/choose.html",
         form=form,
         services=services,
         therapists=therapists,
         step=step_info("book.choose"),
-    )
+        no_deep_pressure=no_deep_pressure,
+    ), (400 if form.errors else 200)
+
+
+MULTI_CHOICE_FIELDS = frozenset(
+    f.name for q in QUESTIONS for f in q.fields if f.kind == FieldKind.MULTI_CHOICE
+)
+NOT_SUITABLE = (
+    "This treatment uses deep pressure, which isn't suitable for you from what you told us. "
+    "Please choose a gentler one."
+)
+
+
+@bp.route("/health", methods=["GET", "POST"])
+def health():
+    """The pain screen: consent, then the nine questions; the outcome decides what's next."""
+    data = drafts.load()
+    if _choice(data) is None:
+        return redirect(url_for("book.choose"))
+    form = ScreenForm()
+    answers: dict = data.get("screen") or {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        consented = form.validate_on_submit()
+        try:
+            parsed = parse_answers(request.form)
+        except ScreenError as error:
+            parsed, errors = None, dict(error.errors)
+            # Show back what was chosen, so a mistake is fixed without starting again.
+            answers = {
+                name: request.form.getlist(name)
+                if name in MULTI_CHOICE_FIELDS
+                else request.form.get(name)
+                for name in request.form
+            }
+        else:
+            answers = parsed.to_data()
+        if consented and parsed is not None:
+            return _screen_outcome(data, parsed)
+    return render_template(
+        "booking/health.html",
+        form=form,
+        questions=QUESTIONS,
+        consent_text=CONSENT_TEXT,
+        answers=answers,
+        errors=errors,
+        step=step_info("book.health"),
+    ), (400 if request.method == "POST" else 200)
+
+
+def _screen_outcome(data: dict, answers: ScreenAnswers):
+    now = clock.now()
+    assessment = assess(answers, screening.settings())
+    screening.count_outcome(assessment.outcome, now=now)
+    if not assessment.makes_booking:
+        # EMERGENCY, URGENT, DECLINED: no booking, and the answers are kept nowhere.
+        drafts.save(screen=None, start=None)
+        message = patient_message(
+            assessment.outcome,
+            emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
+            urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
+        )
+        return render_template(
+            "booking/screen_outcome.html", outcome=assessment.outcome.value, message=message
+        )
+    drafts.save(screen=answers.to_data(), start=None)
+    service = catalog.service_by_slug(data.get("service", ""))
+    if service is not None and service.deep_pressure and assessment.no_deep_pressure:
+        flash(NOT_SUITABLE, "error")
+        return redirect(url_for("book.choose"))
+    if assessment.needs_clearance:
+        flash(HOLD_MESSAGE, "info")
+    return redirect(url_for("book.time"))
 
 
 @bp.get("/time")
@@ -127,6 +252,8 @@ def time():
     choice = _choice(data)
     if choice is None:
         return redirect(url_for("book.choose"))
+    if (gate := _needs_screen(data)) is not None:
+        return gate
     return _render_time(choice, data, TimeForm())
 
 
@@ -157,6 +284,8 @@ def pick_time():
     choice = _choice(data)
     if choice is None:
         return redirect(url_for("book.choose"))
+    if (gate := _needs_screen(data)) is not None:
+        return gate
     form = TimeForm()
     if form.validate_on_submit():
         start = picker.parse_start(form.start.data)
@@ -188,6 +317,8 @@ def details():
     data = drafts.load()
     if _choice(data) is None:
         return redirect(url_for("book.choose"))
+    if (gate := _needs_screen(data)) is not None:
+        return gate
     if _start(data) is None:
         return redirect(url_for("book.time"))
     saved = dict(data.get("details") or {})
@@ -232,6 +363,8 @@ def review():
     choice = _choice(data)
     if choice is None:
         return redirect(url_for("book.choose"))
+    if (gate := _needs_screen(data)) is not None:
+        return gate
     start = _start(data)
     if start is None:
         return redirect(url_for("book.time"))
@@ -256,11 +389,16 @@ def review():
             over_18=details.get("over_18", True),
             form_key=data["form_key"],
             source=BookingSource.ONLINE,
-            hold=bool(data.get("hold")),
+            screen=_screen(data),
         )
         try:
             result = bookings.book(request_, actor=Actor.patient(), now=clock.now())
         except BookingError as refusal:
+            if refusal.reason != "taken":
+                # The screen or the treatment no longer fits: go back to where it's fixed.
+                flash(refusal.message, "error")
+                target = "book.choose" if refusal.field == "service" else "book.health"
+                return redirect(url_for(target))
             error, alternatives = refusal.message, refusal.alternatives
             # A new attempt after a refusal is a new submission.
             drafts.save(form_key=secrets.token_urlsafe(24), start=None)

@@ -13,11 +13,13 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import clock, validation
 
@@ -122,3 +124,75 @@ class ConfirmForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     pass
+
+
+class ScreenForm(FlaskForm):
+    """The pain screen's consent box; the nine questions are parsed by ``booking.intake``."""
+
+    consent = BooleanField("I agree")
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(
+                "Please tick the box to agree, so we can use your answers to plan your visit."
+            )
+
+
+class ClearanceForm(FlaskForm):
+    """The patient's statement that a clinician has (or hasn't) cleared them."""
+
+    clinician_name = StringField(
+        "Who did you see?", render_kw={"maxlength": 100, "autocomplete": "off"}
+    )
+    clinician_kind = RadioField(
+        "What kind of clinician are they?",
+        choices=[
+            ("gp", "GP"),
+            ("consultant", "Hospital consultant"),
+            ("physiotherapist", "Physiotherapist"),
+            ("other", "Other"),
+        ],
+        validate_choice=True,
+        validators=[DataRequired("Please tell us what kind of clinician they are.")],
+    )
+    consultation_date = DateField(
+        "When did you see them?",
+        format="%Y-%m-%d",
+        validators=[DataRequired("Please give the date as YYYY-MM-DD, for example 2027-03-04.")],
+    )
+    outcome = RadioField(
+        "What did they say?",
+        choices=[
+            ("cleared", "Massage is fine for me"),
+            ("cleared_with_restrictions", "Massage is fine, with some restrictions"),
+            ("not_cleared", "I shouldn't have massage for now"),
+        ],
+        validate_choice=True,
+        validators=[DataRequired("Please tell us what they said.")],
+    )
+    restriction_ticks = SelectMultipleField(
+        "Restrictions",
+        choices=[
+            ("avoid_area", "Avoid an area"),
+            ("light_pressure_only", "Light pressure only"),
+            ("no_deep_pressure", "No deep pressure"),
+        ],
+        validate_choice=True,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
+    restrictions = TextAreaField(
+        "Anything else we should know about the restrictions? (optional)",
+        render_kw={"maxlength": 1000, "rows": 3},
+    )
+    truthful = BooleanField("This is true, and I will tell you if anything changes")
+
+    def validate_clinician_name(self, field):
+        _check(validation.clean_name, max_length=100)(self, field)
+
+    def validate_restrictions(self, field):
+        _check(validation.clean_text, max_length=1000, multiline=True)(self, field)
+
+    def validate_truthful(self, field):
+        if not field.data:
+            raise ValidationError("Please confirm that this is true.")

@@ -7,15 +7,15 @@ its actions answer 409.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from booking import clock
-from booking.models import Booking
-from booking.services import availability, bookings, manage_links
+from booking.models import Booking, BookingStatus, ClearanceOutcome, ClinicianKind
+from booking.services import availability, bookings, clearance, manage_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import picker
-from booking.web.forms import CancelForm, TimeForm
+from booking.web.forms import CancelForm, ClearanceForm, TimeForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -49,6 +49,8 @@ def view(token: str):
         token=token,
         rules=bookings.change_rules(booking, now),
         now=now,
+        can_attest=_can_attest(booking, now),
+        awaiting_approval=clearance.pending_clearance(booking.id) is not None,
     )
 
 
@@ -153,3 +155,65 @@ def cancel(token: str):
         return _finished(booking, token)
     flash("Your booking is cancelled. We've emailed you to confirm.", "success")
     return redirect(url_for("manage.view", token=token))
+
+
+def _can_attest(booking: Booking, now) -> bool:
+    held = booking.status is BookingStatus.HELD and booking.blocks_at(now)
+    lapsed_hold = (
+        booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED)
+        and not booking.blocks_at(now)
+        and booking.starts_at > now
+    )
+    return (held and clearance.pending_clearance(booking.id) is None) or lapsed_hold
+
+
+@bp.route("/<token>/clearance", methods=["GET", "POST"])
+def clearance_form(token: str):
+    """The patient tells us what their clinician said (DOMAIN.md section 2)."""
+    booking = _load(token)
+    now = clock.now()
+    if not _can_attest(booking, now):
+        return _finished(booking, token)
+    form = ClearanceForm()
+    status = 200
+    alternatives = []
+    if form.validate_on_submit():
+        statement = clearance.ClearanceStatement(
+            outcome=ClearanceOutcome(form.outcome.data),
+            clinician_name=form.clinician_name.data,
+            clinician_kind=ClinicianKind(form.clinician_kind.data),
+            consultation_date=form.consultation_date.data,
+            restriction_ticks=tuple(form.restriction_ticks.data or ()),
+            restrictions=form.restrictions.data or "",
+            truthful=bool(form.truthful.data),
+        )
+        try:
+            result = clearance.attest(booking.id, statement, actor=Actor.patient(), now=now)
+        except BookingError as refusal:
+            if refusal.field and hasattr(form, refusal.field):
+                getattr(form, refusal.field).errors.append(refusal.message)
+            else:
+                form.form_errors.append(refusal.message)
+            alternatives = refusal.alternatives
+            status = 409 if refusal.reason in ("taken", "not_held", "not_suitable") else 400
+        else:
+            flash(CLEARANCE_MESSAGES[result.result], "success")
+            return redirect(url_for("manage.view", token=token))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "manage/clearance.html",
+        booking=booking,
+        token=token,
+        form=form,
+        alternatives=alternatives,
+    ), status
+
+
+CLEARANCE_MESSAGES = {
+    "confirmed": "Thank you. Your booking is now confirmed; we've emailed you the details.",
+    "awaiting_approval": "Thank you. Your therapist will check the restrictions and we'll "
+    "confirm your booking, usually within a working day.",
+    "released": "Thank you for letting us know. We've released the time at no charge. "
+    "You're welcome to book again once your clinician says massage is fine.",
+}

@@ -60,12 +60,16 @@ def test_unknown_booking_status_is_refused_by_the_database(app):
 
 def test_service_duration_must_be_positive(app):
     service = make_service()
-    assert_refused(lambda: db.session.add(ServiceDuration(service=service, minutes=0, price_pence=1)))
+    assert_refused(
+        lambda: db.session.add(ServiceDuration(service=service, minutes=0, price_pence=1))
+    )
 
 
 def test_a_service_cannot_offer_the_same_duration_twice(app):
     service = make_service(durations=((60, 5000),))
-    assert_refused(lambda: db.session.add(ServiceDuration(service=service, minutes=60, price_pence=1)))
+    assert_refused(
+        lambda: db.session.add(ServiceDuration(service=service, minutes=60, price_pence=1))
+    )
 
 
 def test_working_hours_must_end_after_they_start(app):

@@ -19,6 +19,7 @@ from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from tests.builders import make_room, make_service, make_therapist
+from tests.screens import fine
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday
 THURSDAY_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
@@ -57,6 +58,7 @@ def request(service_id, therapist_id, start, minutes=60, n=0):
         name=f"Patient {n}",
         email=f"patient{n}@example.org",
         phone="+447700900123",
+        screen=fine(),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.screens import form_data
+
 START_RE = re.compile(r'name="start" value="([^"]+)"')
 FORM_KEY_RE = re.compile(r'<input[^>]*name="form_key"[^>]*value="([^"]+)"')
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -23,13 +25,24 @@ def offered_starts(client, path="/book/time") -> list[str]:
     return START_RE.findall(client.get(path).get_data(as_text=True))
 
 
-def choose(client, option="therapeutic-back-massage:60", therapist=""):
-    return client.post("/book/", data={"option": option, "therapist": therapist})
+def choose(client, option="therapeutic-back-massage:60", therapist="", *, screen=True):
+    """Choose a treatment; unless told not to, answer the screen with nothing of concern."""
+    response = client.post("/book/", data={"option": option, "therapist": therapist})
+    if screen and response.status_code == 302 and response.location.endswith("/book/health"):
+        assert answer_screen(client).status_code == 302
+    return response
 
 
-def book_through_the_flow(client, *, option="therapeutic-back-massage:60", pick=0, **details):
+def answer_screen(client, answers=None):
+    return client.post("/book/health", data=form_data(answers))
+
+
+def book_through_the_flow(
+    client, *, option="therapeutic-back-massage:60", pick=0, screen=None, **details
+):
     """Walk every step; return (done page response, the start chosen)."""
     assert choose(client, option).status_code == 302
+    assert answer_screen(client, screen).status_code == 302
     start = offered_starts(client)[pick]
     assert client.post("/book/time", data={"start": start}).status_code == 302
     response = client.post("/book/details", data={**DETAILS, **details})

@@ -12,6 +12,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, Patient
 from tests.conftest import DEFAULT_NOW
+from tests.screens import form_data
 from tests.web.flow import (
     CSRF_RE,
     DETAILS,
@@ -51,9 +52,9 @@ def test_patient_books_and_gets_a_manage_link(client, demo):
 
 
 def test_each_step_says_where_the_patient_is(client, demo):
-    assert "Step 1 of 4" in client.get("/book/").get_data(as_text=True)
+    assert "Step 1 of 5" in client.get("/book/").get_data(as_text=True)
     choose(client)
-    assert "Step 2 of 4" in client.get("/book/time").get_data(as_text=True)
+    assert "Step 3 of 5" in client.get("/book/time").get_data(as_text=True)
 
 
 def test_times_are_labelled_with_the_clinic_zone(client, demo):
@@ -82,6 +83,9 @@ def test_flow_works_with_csrf_protection_on(make_app, database_url):
                 ).status_code
                 == 302
             )
+            token = csrf("/book/health")
+            response = client.post("/book/health", data={**form_data(), "csrf_token": token})
+            assert response.status_code == 302
             start = offered_starts(client)[0]
             token = csrf("/book/time")
             assert (
@@ -205,7 +209,7 @@ def test_the_price_comes_from_the_service_not_the_request(client, demo):
 
 def test_an_unknown_treatment_is_refused(client, demo):
     response = client.post("/book/", data={"option": "free-massage:600"})
-    assert response.status_code == 200  # the form again, with the message
+    assert response.status_code == 400  # the form again, with the message
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert client.get("/book/time").location.endswith("/book/")
 
@@ -220,9 +224,6 @@ def test_a_therapist_who_does_not_offer_the_service_is_refused(client, demo):
 
 def test_lost_race_says_just_taken_with_alternatives_and_keeps_details(client, demo, app):
     choose(client, therapist="amira-hassan")
-    client.post(
-        "/book/", data={"option": "therapeutic-back-massage:60", "therapist": "amira-hassan"}
-    )
     start = offered_starts(client)[4]
     client.post("/book/time", data={"start": start})
     client.post("/book/details", data=DETAILS)
@@ -230,9 +231,7 @@ def test_lost_race_says_just_taken_with_alternatives_and_keeps_details(client, d
 
     # Someone else takes the same time with the same therapist first.
     other = app.test_client()
-    other.post(
-        "/book/", data={"option": "therapeutic-back-massage:60", "therapist": "amira-hassan"}
-    )
+    choose(other, therapist="amira-hassan")
     other.post("/book/time", data={"start": start})
     other.post("/book/details", data={**DETAILS, "email": "other@example.org"})
     other_key = FORM_KEY_RE.search(other.get("/book/review").get_data(as_text=True)).group(1)
@@ -265,6 +264,6 @@ def test_returning_patient_is_not_overwritten_by_a_new_form(client, demo, app):
 
 
 def test_the_done_page_is_only_for_the_browser_that_booked(client, demo, app):
-    done, _ = book_through_the_flow(client)
+    _done, _ = book_through_the_flow(client)
     ref = db.session.scalar(select(Booking)).public_id
     assert app.test_client().get(f"/book/done/{ref}").status_code == 404

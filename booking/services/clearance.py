@@ -1,0 +1,389 @@
+"""Medical clearance for held bookings: the only way a hold becomes a confirmed booking.
+
+Every transition is a compare-and-set on the booking's status (and, for a live hold, its
+expiry) inside a serialised write transaction, so a clearance racing an expiry, a cancel
+or another clearance makes exactly one change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from booking.extensions import db
+from booking.models import (
+    ApprovalState,
+    Booking,
+    BookingStatus,
+    Clearance,
+    ClearanceOutcome,
+    ClearanceSource,
+    ClinicianKind,
+    Intake,
+    MessageKind,
+)
+from booking.notify import outbox
+from booking.services import audit, availability, holds
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+from booking.services.locking import run_in_write_transaction
+from booking.services.screening import ATTESTATION_VERSION
+
+RESTRICTION_TICKS = {
+    "avoid_area": "Avoid an area",
+    "light_pressure_only": "Light pressure only",
+    "no_deep_pressure": "No deep pressure",
+}
+# Ticks that rule out a deep-pressure service.
+_NO_DEEP = {"light_pressure_only", "no_deep_pressure"}
+
+
+@dataclass(frozen=True)
+class ClearanceStatement:
+    """What the patient (or staff, from a phone call, letter or email) tells us."""
+
+    outcome: ClearanceOutcome
+    clinician_name: str = ""
+    clinician_kind: ClinicianKind | None = None
+    consultation_date: date | None = None
+    restriction_ticks: tuple[str, ...] = ()
+    restrictions: str = ""
+    source: ClearanceSource = ClearanceSource.PATIENT
+    staff_reason: str = ""
+    truthful: bool = False  # "this is true and I will tell you if anything changes"
+    extra: dict = field(default_factory=dict)
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(availability.clinic_zone()).date()
+
+
+def validate(statement: ClearanceStatement, *, now: datetime) -> None:
+    """Raise BookingError naming the field when the statement cannot be accepted."""
+    if statement.source is ClearanceSource.PATIENT:
+        if not statement.clinician_name.strip():
+            raise BookingError("invalid", "Please tell us who you saw.", field="clinician_name")
+        if statement.clinician_kind is None:
+            raise BookingError(
+                "invalid",
+                "Please tell us what kind of clinician they are.",
+                field="clinician_kind",
+            )
+        if statement.consultation_date is None:
+            raise BookingError(
+                "invalid", "Please give the date you saw them.", field="consultation_date"
+            )
+        if not statement.truthful:
+            raise BookingError("invalid", "Please confirm that this is true.", field="truthful")
+    elif not statement.staff_reason.strip():
+        raise BookingError("invalid", "Please give a reason.", field="staff_reason")
+    if statement.consultation_date is not None:
+        today = _today(now)
+        max_age = int(current_app.config["CLEARANCE_MAX_AGE_DAYS"])
+        if statement.consultation_date > today:
+            raise BookingError(
+                "invalid", "The date can't be in the future.", field="consultation_date"
+            )
+        if statement.consultation_date < today - timedelta(days=max_age):
+            raise BookingError(
+                "invalid",
+                f"The consultation must be within the last {max_age} days; please check "
+                "with your clinician again.",
+                field="consultation_date",
+            )
+    unknown = set(statement.restriction_ticks) - set(RESTRICTION_TICKS)
+    if unknown:
+        raise BookingError("invalid", "Unknown restriction.", field="restriction_ticks")
+
+
+def conflicts_with_restrictions(booking: Booking, ticks) -> bool:
+    return booking.service.deep_pressure and bool(_NO_DEEP & set(ticks))
+
+
+@dataclass(frozen=True)
+class ClearanceResult:
+    booking: Booking
+    clearance: Clearance
+    # "confirmed", "awaiting_approval" or "released"
+    result: str
+
+
+def attest(
+    booking_id: int, statement: ClearanceStatement, *, actor: Actor, now: datetime
+) -> ClearanceResult:
+    """Record a clearance for a held booking and act on it.
+
+    cleared -> confirmed; cleared with restrictions -> stays held for a therapist to
+    approve; not cleared -> released at no charge. A hold that has expired is re-reserved
+    and confirmed in the same transaction if its time is still free. Raises BookingError
+    ("invalid" | "not_held" | "taken" | "not_suitable").
+    """
+    validate(statement, now=now)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingError("not_found", "We couldn't find that booking.")
+
+    def attempt() -> tuple[Clearance, str]:
+        holds.expire_overdue(now=now, actor=Actor.system())
+        current = db.session.get(Booking, booking_id, populate_existing=True)
+        live_hold = current.status is BookingStatus.HELD and current.blocks_at(now)
+        lapsed = current.status is BookingStatus.EXPIRED and current.starts_at > now
+        if not (live_hold or lapsed):
+            raise BookingError(
+                "not_held",
+                "This booking isn't waiting for a clearance any more.",
+            )
+        if statement.outcome is ClearanceOutcome.CLEARED_WITH_RESTRICTIONS and lapsed:
+            raise BookingError(
+                "not_held",
+                "The time we were holding has been released. Please call us to book again.",
+            )
+        if statement.outcome is not ClearanceOutcome.NOT_CLEARED and conflicts_with_restrictions(
+            current, statement.restriction_ticks
+        ):
+            raise BookingError(
+                "not_suitable",
+                f"{current.service.name} uses deep pressure, which your clinician has ruled "
+                "out. Please call us to change to a gentler treatment.",
+                field="restriction_ticks",
+            )
+        clearance = _record(current, statement, actor=actor, now=now)
+        if statement.outcome is ClearanceOutcome.NOT_CLEARED:
+            _transition(current, BookingStatus.HELD, BookingStatus.RELEASED, now=now)
+            outbox.queue(MessageKind.HOLD_RELEASED, current, now=now)
+            audit.record(
+                "booking.released", actor=actor, now=now, booking=current, reason="not_cleared"
+            )
+            return clearance, "released"
+        if statement.outcome is ClearanceOutcome.CLEARED_WITH_RESTRICTIONS:
+            clearance.approval = ApprovalState.PENDING
+            audit.record(
+                "booking.clearance_awaiting_approval", actor=actor, now=now, booking=current
+            )
+            return clearance, "awaiting_approval"
+        if lapsed:
+            _reserve_again(current, now=now)
+            _transition(current, BookingStatus.EXPIRED, BookingStatus.CONFIRMED, now=now)
+        else:
+            _transition(current, BookingStatus.HELD, BookingStatus.CONFIRMED, now=now)
+        outbox.queue(MessageKind.CLEARANCE_CONFIRMED, current, now=now)
+        audit.record(
+            "booking.confirmed",
+            actor=actor,
+            now=now,
+            booking=current,
+            by="clearance",
+            source=statement.source.value,
+        )
+        return clearance, "confirmed"
+
+    try:
+        clearance, result = run_in_write_transaction(attempt)
+    except _SlotGone:
+        from booking.services.bookings import nearest_alternatives
+
+        raise BookingError(
+            "taken",
+            "Sorry, the time we were holding has been taken since your hold ran out. "
+            "Here are the nearest free times.",
+            alternatives=nearest_alternatives(
+                booking.service,
+                booking.duration_minutes,
+                booking.starts_at,
+                now=now,
+                therapist_id=None,
+                earliest_start=None,
+            ),
+        ) from None
+    db.session.refresh(booking)
+    return ClearanceResult(booking, clearance, result)
+
+
+class _SlotGone(Exception):
+    pass
+
+
+def _reserve_again(booking: Booking, *, now: datetime) -> None:
+    """Check an expired hold's own time is still free for its therapist and a room."""
+    day = booking.starts_at.astimezone(availability.clinic_zone()).date()
+    window = availability.load_window(
+        booking.service_id,
+        *availability.utc_window(day, day, availability.clinic_zone()),
+        None,
+        booking.id,
+    )
+    from booking.scheduling import free_rooms, is_blocking
+
+    for busy in window.bookings:
+        if (
+            busy.therapist_id == booking.therapist_id
+            and is_blocking(busy, now)
+            and (busy.start < booking.busy_until and booking.starts_at < busy.busy_until)
+        ):
+            raise _SlotGone
+    rooms = free_rooms(
+        [booking.room_id, *[r for r in window.room_ids if r != booking.room_id]],
+        window.bookings,
+        booking.starts_at,
+        booking.busy_until,
+        now,
+    )
+    if not rooms:
+        raise _SlotGone
+    booking.room_id = rooms[0]
+
+
+def _transition(booking: Booking, old: BookingStatus, new: BookingStatus, *, now: datetime):
+    values = {"status": new, "updated_at": now, "ics_sequence": Booking.ics_sequence + 1}
+    if new is BookingStatus.CONFIRMED:
+        values["confirmed_at"] = now
+        values["hold_expires_at"] = None
+    if new is BookingStatus.RELEASED:
+        values["cancelled_at"] = now
+    conditions = [Booking.id == booking.id, Booking.status == old]
+    if old is BookingStatus.HELD:
+        conditions.append(Booking.hold_expires_at > now)
+    changed = db.session.execute(
+        update(Booking)
+        .where(*conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise BookingError("not_held", "This booking isn't waiting for a clearance any more.")
+
+
+def _record(
+    booking: Booking, statement: ClearanceStatement, *, actor: Actor, now: datetime
+) -> Clearance:
+    intake = db.session.scalar(select(Intake).where(Intake.booking_id == booking.id))
+    valid_days = int(current_app.config["CLEARANCE_VALID_DAYS"])
+    clearance = Clearance(
+        booking_id=booking.id,
+        patient_id=booking.patient_id,
+        source=statement.source,
+        clinician_name=statement.clinician_name.strip(),
+        clinician_kind=statement.clinician_kind,
+        consultation_date=statement.consultation_date,
+        outcome=statement.outcome,
+        restriction_ticks=list(statement.restriction_ticks),
+        restrictions=statement.restrictions,
+        wording_version=ATTESTATION_VERSION,
+        attested_at=now,
+        attested_by_staff_id=actor.staff_user_id,
+        staff_reason=statement.staff_reason,
+        approval=ApprovalState.NOT_NEEDED,
+        valid_until=None
+        if statement.outcome is ClearanceOutcome.NOT_CLEARED
+        else now + timedelta(days=valid_days),
+        screen_answers=intake.answers if intake is not None else None,
+    )
+    db.session.add(clearance)
+    db.session.flush()
+    audit.record(
+        "booking.clearance_recorded",
+        actor=actor,
+        now=now,
+        booking=booking,
+        outcome=statement.outcome.value,
+        source=statement.source.value,
+    )
+    return clearance
+
+
+def pending_clearance(booking_id: int) -> Clearance | None:
+    return db.session.scalar(
+        select(Clearance).where(
+            Clearance.booking_id == booking_id, Clearance.approval == ApprovalState.PENDING
+        )
+    )
+
+
+def decide(
+    booking_id: int, *, approve: bool, actor: Actor, now: datetime, reason: str = ""
+) -> Booking:
+    """A therapist or admin approves or refuses a clearance given with restrictions.
+
+    Approve -> confirmed (refused if the service conflicts with the restrictions);
+    refuse -> released at no charge.
+    """
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingError("not_found", "We couldn't find that booking.")
+
+    def attempt() -> None:
+        clearance = pending_clearance(booking_id)
+        if clearance is None:
+            raise BookingError("not_pending", "There is no clearance waiting for approval.")
+        if approve and conflicts_with_restrictions(booking, clearance.restriction_ticks):
+            raise BookingError(
+                "not_suitable",
+                "This service uses deep pressure, which the restrictions rule out; move the "
+                "patient to a gentler service first.",
+            )
+        clearance.approval = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
+        clearance.approved_by_staff_id = actor.staff_user_id
+        clearance.approved_at = now
+        if approve:
+            _transition(booking, BookingStatus.HELD, BookingStatus.CONFIRMED, now=now)
+            outbox.queue(MessageKind.CLEARANCE_CONFIRMED, booking, now=now)
+            audit.record("booking.confirmed", actor=actor, now=now, booking=booking, by="approval")
+        else:
+            _transition(booking, BookingStatus.HELD, BookingStatus.RELEASED, now=now)
+            outbox.queue(MessageKind.HOLD_RELEASED, booking, now=now)
+            audit.record(
+                "booking.released",
+                actor=actor,
+                now=now,
+                booking=booking,
+                reason="clearance_refused",
+                note=reason[:200],
+            )
+
+    run_in_write_transaction(attempt)
+    db.session.refresh(booking)
+    return booking
+
+
+def extend_hold(booking_id: int, *, reason: str, actor: Actor, now: datetime) -> Booking:
+    """Extend a live hold once (default 48 h), never past the appointment's start."""
+    if not reason.strip():
+        raise BookingError("invalid", "Please give a reason.", field="reason")
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingError("not_found", "We couldn't find that booking.")
+    hours = int(current_app.config["HOLD_EXTENSION_HOURS"])
+
+    def attempt() -> None:
+        current = db.session.get(Booking, booking_id, populate_existing=True)
+        if current.hold_extended:
+            raise BookingError("already_extended", "This hold has already been extended once.")
+        new_expiry = min(current.hold_expires_at + timedelta(hours=hours), current.starts_at)
+        changed = db.session.execute(
+            update(Booking)
+            .where(
+                Booking.id == booking_id,
+                Booking.status == BookingStatus.HELD,
+                Booking.hold_expires_at > now,
+                Booking.hold_extended.is_(False),
+            )
+            .values(hold_expires_at=new_expiry, hold_extended=True, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            raise BookingError("not_held", "This booking isn't a live hold.")
+        audit.record(
+            "booking.hold_extended",
+            actor=actor,
+            now=now,
+            booking=current,
+            reason=reason[:200],
+            until=new_expiry.isoformat(),
+        )
+
+    run_in_write_transaction(attempt)
+    db.session.refresh(booking)
+    return booking
