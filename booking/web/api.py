@@ -187,3 +187,8 @@ def availability_view():
             for slot in found
         ],
     )
+
+
+# The booking and document routes live in their own modules on this blueprint; importing
+# them here (after ``bp`` exists) registers them before any app registers the blueprint.
+from booking.web import api_bookings, openapi  # noqa: E402, F401

@@ -1,0 +1,365 @@
+"""The booking verbs over JSON: create, read, reschedule and cancel (``/api/v1/bookings``).
+
+Each view loads (the same 404 for any miss), validates its body with the pydantic model that
+also documents it (``api_schemas``), calls one verb of ``booking.services.bookings`` and
+turns that verb's ``BookingError`` into a 4xx. A bad request changes nothing, and no input
+yields a 500. The API sets no cookies; answers about a booking are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, current_app, jsonify, request, url_for
+from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
+from sqlalchemy import select
+
+from booking import clock
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, Service, Therapist
+from booking.services import availability, bookings, catalog
+from booking.services.audit import Actor
+from booking.services.bookings import BookingRequest
+from booking.services.errors import BookingError
+from booking.web.api import ApiError, bp
+from booking.web.api_schemas import (
+    BodyError,
+    BookingCreate,
+    BookingCreated,
+    BookingOut,
+    BookingResponse,
+    CancelRequest,
+    ErrorResponse,
+    NamedRef,
+    RescheduleRequest,
+    SlotOut,
+    documented,
+    field_errors,
+    parse_start,
+)
+
+FIX_FIELDS = "Please correct the fields listed."
+REPLAY_NOTE = (
+    "This idempotency_key was already used: this is the booking it made. The manage link "
+    "was only given in the response that created it."
+)
+TOKEN_PARAM = {"token": "The token from the booking's manage link."}
+BOOKING_ENDPOINTS = frozenset(
+    {"api.create_booking", "api.get_booking", "api.reschedule_booking", "api.cancel_booking"}
+)
+
+_BAD_BODY = ("Not JSON, not an object, a wrong type or an invalid field.", ErrorResponse)
+_NOT_JSON = ("The Content-Type is not application/json.", ErrorResponse)
+_MISSING = ("No booking has that token (the same answer as any miss).", ErrorResponse)
+
+
+@bp.after_request
+def _private(response):
+    if request.endpoint in BOOKING_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+@bp.post("/bookings")
+@documented(
+    "Book a session",
+    description="Validates every field at once (400 lists them all). Duration and price "
+    "come from the service. A retry with the same idempotency_key returns the same booking "
+    "(200, manage_url null) instead of making a second one.",
+    request=BookingCreate,
+    responses={
+        201: ("Booked; the manage link is only ever sent here.", BookingCreated),
+        200: ("A replay of an idempotency_key: the booking it made.", BookingCreated),
+        400: _BAD_BODY,
+        409: (
+            'The time was just taken ("taken", with alternatives), or the '
+            'idempotency_key was used for a different request ("idempotency_key_reused").',
+            ErrorResponse,
+        ),
+        415: _NOT_JSON,
+    },
+    tags=("bookings",),
+)
+def create_booking():
+    _require_json()
+    now = clock.now()
+    body, fields, raw = _read(BookingCreate, phone_region=current_app.config["CLINIC_COUNTRY"])
+    service, therapist = _check_choice(body.model_dump() if body else raw, fields, now)
+    if body is None or fields:
+        raise ApiError(FIX_FIELDS, fields=fields)
+    wanted = BookingRequest(
+        service_id=service.id,
+        minutes=body.duration,
+        start=body.start_utc,
+        name=body.name,
+        email=body.email,
+        phone=body.phone,
+        therapist_id=therapist.id if therapist else None,
+        note=body.note,
+        over_18=True,
+        form_key=_form_key(body.idempotency_key),
+    )
+    try:
+        result = bookings.book(wanted, actor=Actor.patient(), now=now)
+    except BookingError as error:
+        raise _refusal(error) from None
+    booking = result.booking
+    if not result.created:
+        if not _same_request(booking, wanted):
+            raise ApiError(
+                "This idempotency_key was already used for a different booking request.",
+                status=409,
+                fields={"idempotency_key": "Use a new key for a new booking."},
+                extra={"reason": "idempotency_key_reused"},
+            )
+        return _send(
+            BookingCreated(booking=_booking_out(booking, now), manage_url=None, note=REPLAY_NOTE)
+        )
+    created = BookingCreated(
+        booking=_booking_out(booking, now), manage_url=_manage_url(result.manage_token)
+    )
+    return _send(created, 201)
+
+
+@bp.get("/bookings/<token>")
+@documented(
+    "Show a booking",
+    description="What the manage link shows: status, times, and whether the patient may "
+    "still cancel or reschedule online. Never the note or any health data.",
+    path_params=TOKEN_PARAM,
+    responses={200: ("The booking.", BookingResponse), 404: _MISSING},
+    tags=("bookings",),
+)
+def get_booking(token: str):
+    booking = _load(token)
+    return _send(BookingResponse(booking=_booking_out(booking, clock.now())))
+
+
+@bp.post("/bookings/<token>/reschedule")
+@documented(
+    "Move a booking to another free time",
+    description="Same service and length. The old time is freed only if the new one is "
+    "taken. Refused inside the reschedule cut-off (please call the clinic).",
+    request=RescheduleRequest,
+    path_params=TOKEN_PARAM,
+    responses={
+        200: ("The booking at its new time.", BookingResponse),
+        400: _BAD_BODY,
+        404: _MISSING,
+        409: (
+            '"taken" (with alternatives), "not_active" (cancelled or past), "cutoff" (too '
+            'close to the appointment) or "same_time".',
+            ErrorResponse,
+        ),
+        415: _NOT_JSON,
+    },
+    tags=("bookings",),
+)
+def reschedule_booking(token: str):
+    booking = _load(token)
+    _require_json()
+    now = clock.now()
+    body, fields, _ = _read(RescheduleRequest)
+    if body is not None and (problem := _start_problem(body.start_utc, now)):
+        fields["start"] = problem
+    if body is None or fields:
+        raise ApiError(FIX_FIELDS, fields=fields)
+    try:
+        moved = bookings.reschedule(booking.id, body.start_utc, actor=Actor.patient(), now=now)
+    except BookingError as error:
+        raise _refusal(error) from None
+    return _send(BookingResponse(booking=_booking_out(moved, now)))
+
+
+@bp.post("/bookings/<token>/cancel")
+@documented(
+    "Cancel a booking",
+    description="The body must be the empty object {}. Refused inside the cancellation "
+    "cut-off (please call the clinic); a held booking may always be cancelled.",
+    request=CancelRequest,
+    path_params=TOKEN_PARAM,
+    responses={
+        200: ("The cancelled booking.", BookingResponse),
+        400: _BAD_BODY,
+        404: _MISSING,
+        409: ('"not_active" (already cancelled or past) or "cutoff".', ErrorResponse),
+        415: _NOT_JSON,
+    },
+    tags=("bookings",),
+)
+def cancel_booking(token: str):
+    booking = _load(token)
+    _require_json()
+    _, fields, _ = _read(CancelRequest)
+    if fields:
+        raise ApiError(FIX_FIELDS, fields=fields)
+    now = clock.now()
+    try:
+        cancelled = bookings.cancel(booking.id, actor=Actor.patient(), now=now)
+    except BookingError as error:
+        raise _refusal(error) from None
+    return _send(BookingResponse(booking=_booking_out(cancelled, now)))
+
+
+# --- Reading requests -------------------------------------------------------------------
+
+
+def _require_json() -> None:
+    if request.mimetype != "application/json":
+        raise ApiError("Send the body as JSON with Content-Type: application/json.", status=415)
+
+
+def _read(model: type[BaseModel], **context: Any) -> tuple[Any, dict[str, str], dict]:
+    """Validate the request body with ``model``.
+
+    Return ``(body, {}, {})`` when valid, else ``(None, fields, raw)`` with a message per
+    field at fault and the raw object (so other checks can still run on the good fields).
+    Raises ApiError when the body is not a JSON object at all.
+    """
+    data = request.get_data(cache=False)
+    try:
+        return model.model_validate_json(data, context=context), {}, {}
+    except ValidationError as error:
+        try:
+            fields = field_errors(error)
+        except BodyError as bad:
+            raise ApiError(str(bad)) from None
+    try:
+        raw = from_json(data)
+    except ValueError:  # pragma: no cover - pydantic already parsed it once
+        raw = {}
+    return None, fields, raw if isinstance(raw, dict) else {}
+
+
+def _check_choice(
+    values: dict, fields: dict[str, str], now: datetime
+) -> tuple[Service | None, Therapist | None]:
+    """Check service, duration, therapist and start against the clinic; add to ``fields``.
+
+    Only values that passed the model's own checks are looked at (in strict mode those are
+    the raw JSON values), so one response names every problem.
+    """
+    service = therapist = None
+    if "service" not in fields:
+        service = catalog.service_with_durations(values["service"])
+        if service is None:
+            fields["service"] = "No bookable service has that slug."
+    if service and "duration" not in fields and service.duration(values["duration"]) is None:
+        offered = ", ".join(str(d.minutes) for d in service.durations)
+        fields["duration"] = f"{service.name} is offered for {offered} minutes."
+    if values.get("therapist") is not None and "therapist" not in fields:
+        therapist = catalog.therapist_by_slug(values["therapist"])
+        if therapist is None:
+            fields["therapist"] = "No therapist has that slug; send null for any therapist."
+        elif service is not None and service not in therapist.services:
+            fields["therapist"] = f"{therapist.name} does not offer {service.name}."
+    if "start" not in fields and (problem := _start_problem(parse_start(values["start"]), now)):
+        fields["start"] = problem
+    return service, therapist
+
+
+def _start_problem(start: datetime, now: datetime) -> str | None:
+    """Say what is wrong with ``start`` before asking the scheduler, or None."""
+    if start <= now:
+        return "That time has passed; choose one from GET /api/v1/availability."
+    horizon = availability.policy().horizon
+    if start > now + horizon + timedelta(days=1):
+        return f"We take bookings up to {horizon.days} days ahead."
+    return None
+
+
+def _form_key(idempotency_key: str | None) -> str | None:
+    # Hashed into a namespace of its own: an API key can never collide with a web form's.
+    if idempotency_key is None:
+        return None
+    return "api-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:60]
+
+
+def _same_request(booking: Booking, wanted: BookingRequest) -> bool:
+    """Say whether a replayed key comes with the request that made ``booking``.
+
+    Start is left out: the booking may have been rescheduled since.
+    """
+    return (
+        booking.contact_email == wanted.email
+        and booking.service_id == wanted.service_id
+        and booking.duration_minutes == wanted.minutes
+    )
+
+
+def _load(token: str) -> Booking:
+    booking = bookings.find_by_token(token)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+# --- Writing responses ------------------------------------------------------------------
+
+
+def _send(body: BaseModel, status: int = 200):
+    return jsonify(body.model_dump(mode="json")), status
+
+
+def _manage_url(token: str | None) -> str | None:
+    if token is None:
+        return None
+    if "manage.view" in current_app.view_functions:
+        return url_for("manage.view", token=token, _external=True)
+    return f"{request.host_url.rstrip('/')}/manage/{token}"
+
+
+def _booking_out(booking: Booking, now: datetime) -> BookingOut:
+    zone = availability.clinic_zone()
+    rules = bookings.change_rules(booking, now)
+    held = booking.status is BookingStatus.HELD and booking.hold_expires_at is not None
+    return BookingOut(
+        public_id=booking.public_id,
+        status=booking.status,
+        service=NamedRef(slug=booking.service.slug, name=booking.service.name),
+        duration=booking.duration_minutes,
+        price_pence=booking.price_pence,
+        start=booking.starts_at.astimezone(zone),
+        end=booking.ends_at.astimezone(zone),
+        timezone=zone.key,
+        therapist=NamedRef(slug=booking.therapist.slug, name=booking.therapist.name),
+        hold_expires_at=booking.hold_expires_at.astimezone(zone) if held else None,
+        can_cancel=rules.can_cancel,
+        can_reschedule=rules.can_reschedule,
+        name=booking.contact_name,
+    )
+
+
+def _refusal(error: BookingError) -> ApiError:
+    """Turn a verb's refusal into the API's answer."""
+    if error.reason == "not_found":
+        abort(404)
+    if error.reason in ("unknown_service", "unknown_duration"):
+        name = "service" if error.reason == "unknown_service" else "duration"
+        return ApiError(FIX_FIELDS, fields={name: error.message})
+    extra: dict[str, Any] = {"reason": error.reason}
+    if error.reason == "taken":
+        extra["alternatives"] = _slots_json(error.alternatives)
+    return ApiError(error.message, status=409, extra=extra)
+
+
+def _slots_json(slots) -> list[dict]:
+    zone = availability.clinic_zone()
+    ids = {tid for slot in slots for tid in slot.therapist_ids}
+    rows = db.session.execute(select(Therapist.id, Therapist.slug).where(Therapist.id.in_(ids)))
+    slugs = {therapist_id: slug for therapist_id, slug in rows} if ids else {}
+    return [
+        SlotOut(
+            start=slot.start.astimezone(zone),
+            end=slot.end.astimezone(zone),
+            therapists=[slugs[t] for t in slot.therapist_ids if t in slugs],
+        ).model_dump(mode="json")
+        for slot in slots
+    ]
