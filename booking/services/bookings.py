@@ -17,7 +17,14 @@ from booking.extensions import db
 from booking.intake import ScreenAnswers, assess, patient_message
 from booking.models import Booking, BookingSource, BookingStatus, Intake, MessageKind, Service
 from booking.notify import outbox
-from booking.scheduling import Slot, bookings_per_therapist, choose_room, choose_therapist
+from booking.scheduling import (
+    Slot,
+    bookings_per_therapist,
+    choose_room,
+    choose_therapist,
+    free_rooms,
+    is_blocking,
+)
 from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import audit, availability, holds, manage_links, patients, screening
 from booking.services.audit import Actor
@@ -46,6 +53,9 @@ class BookingRequest:
     # The pain screen's answers. Required for online bookings: the verb itself decides
     # hold or not from them, so no caller can skip or soften the screen.
     screen: ScreenAnswers | None = None
+    # Staff only: book outside hours, notice, horizon or grid, for a named therapist,
+    # with the reason recorded. Conflicts with other bookings are still refused.
+    override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,8 +136,18 @@ def _slot_at(
     therapist_id: int | None,
     earliest_start: datetime | None,
     exclude_booking_id: int | None = None,
+    override: bool = False,
 ):
     day = _local_day(start)
+    if override:
+        return _override_slot(
+            service,
+            minutes,
+            start,
+            now=now,
+            therapist_id=therapist_id,
+            exclude_booking_id=exclude_booking_id,
+        )
     found = availability.slots_for(
         service,
         minutes,
@@ -140,6 +160,32 @@ def _slot_at(
     )
     slot = next((s for s in found.slots if s.start == start), None)
     return slot, found.window
+
+
+def _override_slot(service, minutes, start, *, now, therapist_id, exclude_booking_id):
+    """A staff override: any start for the named therapist that collides with no booking.
+
+    Working hours, notice, horizon, grid, time off and closures are the rules staff may
+    override; the therapist's and a room's other bookings are not.
+    """
+    day = _local_day(start)
+    zone = availability.clinic_zone()
+    window = availability.load_window(
+        service.id, *availability.utc_window(day, day, zone), None, exclude_booking_id
+    )
+    end = start + timedelta(minutes=minutes)
+    busy_until = end + timedelta(minutes=service.buffer_minutes)
+    for busy in window.bookings:
+        if (
+            busy.therapist_id == therapist_id
+            and is_blocking(busy, now)
+            and busy.start < busy_until
+            and start < busy.busy_until
+        ):
+            return None, window
+    if not free_rooms(window.room_ids, window.bookings, start, busy_until, now):
+        return None, window
+    return Slot(start=start, end=end, busy_until=busy_until, therapist_ids=(therapist_id,)), window
 
 
 def _taken(service, minutes, start, *, now, therapist_id, earliest_start) -> BookingError:
@@ -177,6 +223,13 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         raise BookingError(
             "unknown_duration", "That length is not offered for this treatment.", field="minutes"
         )
+    override = bool(request.override_reason.strip())
+    if override and (request.source is not BookingSource.RECEPTION or not request.therapist_id):
+        raise BookingError(
+            "override_not_allowed",
+            "Only reception can override the booking rules, for a named therapist.",
+            field="override_reason",
+        )
     assessment, covered_by = _assess(request, service, now)
     hold = assessment is not None and assessment.needs_clearance and covered_by is None
     earliest = availability.hold_start_bound(now) if hold else None
@@ -191,6 +244,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             now=now,
             therapist_id=request.therapist_id,
             earliest_start=earliest,
+            override=override,
         )
         if slot is None:
             raise _TakenSignal
@@ -253,6 +307,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             booking=booking,
             source=str(request.source),
             starts_at=slot.start.isoformat(),
+            **({"override_reason": request.override_reason[:200]} if override else {}),
         )
         return booking, token
 
@@ -363,14 +418,26 @@ def reschedule(
     actor: Actor,
     now: datetime,
     enforce_cutoff: bool = True,
+    therapist_id: int | None = None,
+    override_reason: str = "",
+    notify: bool = True,
 ) -> Booking:
     """Move a booking to ``new_start`` (same service and length) if that time is free.
 
     The old time is freed only if the new one is taken: one UPDATE in one transaction.
     Keeps the therapist when they are free then, else assigns one fairly. A held booking
-    stays held (its expiry follows the new start). Raises BookingError("not_active" |
-    "cutoff" | "same_time" | "taken").
+    stays held (its expiry follows the new start). Staff may name the therapist, override
+    the rules with a reason (conflicts still refused) and choose not to notify the patient.
+    Raises BookingError("not_active" | "cutoff" | "same_time" | "taken").
     """
+    override = bool(override_reason.strip())
+    wanted_therapist = therapist_id
+    if override and therapist_id is None:
+        raise BookingError(
+            "override_not_allowed",
+            "Choose the therapist to override the rules for.",
+            field="therapist",
+        )
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
@@ -398,7 +465,7 @@ def reschedule(
         db.session.refresh(booking)
         if booking.status not in ACTIVE:
             raise BookingError("not_active", "This booking can no longer be changed.")
-        if booking.starts_at == new_start:  # someone already moved it there
+        if booking.starts_at == new_start and wanted_therapist in (None, booking.therapist_id):
             raise BookingError(
                 "same_time", "That is already the time of your booking.", field="start"
             )
@@ -407,20 +474,21 @@ def reschedule(
             minutes,
             new_start,
             now=now,
-            therapist_id=None,
-            earliest_start=earliest,
+            therapist_id=wanted_therapist,
+            earliest_start=None if override else earliest,
             exclude_booking_id=booking.id,
+            override=override,
         )
         if slot is None:
             raise _TakenSignal
         if booking.therapist_id in slot.therapist_ids:
-            therapist_id = booking.therapist_id
+            chosen = booking.therapist_id
         else:
             zone = availability.clinic_zone()
             counts = bookings_per_therapist(
                 window.bookings, _local_day(new_start), tz=zone, now=now
             )
-            therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
+            chosen = choose_therapist(slot.therapist_ids, counts, window.positions)
         rooms = [booking.room_id, *[r for r in window.room_ids if r != booking.room_id]]
         room_id = choose_room(rooms, window.bookings, slot.start, slot.busy_until, now)
         if room_id is None:
@@ -429,7 +497,7 @@ def reschedule(
             "starts_at": slot.start,
             "ends_at": slot.end,
             "busy_until": slot.busy_until,
-            "therapist_id": therapist_id,
+            "therapist_id": chosen,
             "room_id": room_id,
             "ics_sequence": Booking.ics_sequence + 1,
             "updated_at": now,
@@ -445,7 +513,8 @@ def reschedule(
         ).rowcount
         if moved != 1:
             raise BookingError("not_active", "This booking can no longer be changed.")
-        outbox.queue(MessageKind.RESCHEDULED, booking, now=now)
+        if notify:
+            outbox.queue(MessageKind.RESCHEDULED, booking, now=now)
         audit.record(
             "booking.rescheduled",
             actor=actor,
@@ -453,6 +522,8 @@ def reschedule(
             booking=booking,
             old_start=old_start.isoformat(),
             new_start=slot.start.isoformat(),
+            notified=notify,
+            **({"override_reason": override_reason[:200]} if override else {}),
         )
         return booking
 
@@ -470,7 +541,14 @@ def reschedule(
     return booking
 
 
-def cancel(booking_id: int, *, actor: Actor, now: datetime, enforce_cutoff: bool = True) -> Booking:
+def cancel(
+    booking_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    enforce_cutoff: bool = True,
+    notify: bool = True,
+) -> Booking:
     """Cancel a held or confirmed booking, freeing its time at once.
 
     Raises BookingError("not_active" | "cutoff").
@@ -500,8 +578,9 @@ def cancel(booking_id: int, *, actor: Actor, now: datetime, enforce_cutoff: bool
         ).rowcount
         if changed != 1:
             raise BookingError("not_active", "This booking is no longer active.")
-        outbox.queue(MessageKind.CANCELLED, booking, now=now)
-        audit.record("booking.cancelled", actor=actor, now=now, booking=booking)
+        if notify:
+            outbox.queue(MessageKind.CANCELLED, booking, now=now)
+        audit.record("booking.cancelled", actor=actor, now=now, booking=booking, notified=notify)
 
     run_in_write_transaction(attempt)
     db.session.refresh(booking)
