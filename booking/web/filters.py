@@ -49,6 +49,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown)
     app.add_template_filter(fromiso)
 
+    @app.template_global()
+    def has_endpoint(endpoint: str) -> bool:
+        """Let shared navigation link only to pages that exist in this build."""
+        return endpoint in current_app.view_functions
+
     @app.context_processor
     def clinic_details() -> dict:
         c = current_app.config
