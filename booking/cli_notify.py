@@ -11,6 +11,7 @@ import signal
 import threading
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from booking import clock
@@ -33,7 +34,11 @@ def _summary(counts) -> str:
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron).")
 def worker_command(once: bool) -> None:
     """Deliver queued emails and run the hold expiry and reminder jobs, until stopped."""
+    from booking.services.clinic_settings import apply_saved_settings
+
+    app = current_app._get_current_object()
     if once:
+        apply_saved_settings(app)
         click.echo(_summary(worker.run_pass(clock.now())))
         return
     stop = threading.Event()
@@ -48,6 +53,8 @@ def worker_command(once: bool) -> None:
     click.echo(f"Worker started (every {poll:g} s); Ctrl-C or SIGTERM stops it.")
     while not stop.is_set():
         try:
+            # Admins edit policies (reminder offsets, hold timings) in the database.
+            apply_saved_settings(app)
             counts = worker.run_pass(clock.now())
             if counts.total():
                 click.echo(_summary(counts))

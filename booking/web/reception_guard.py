@@ -46,6 +46,8 @@ def requires_role(*roles: StaffRole | str) -> Callable[[F], F]:
                 return refusal
             return view(*args, **kwargs)
 
+        # Read by the URL-map access test, so per-view limits are checked like blueprints.
+        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -31,4 +31,30 @@ def _personal(response):
 admin_bp.after_request(_personal)
 
 # Route modules (each registers on ``bp`` or ``admin_bp``).
-from booking.web.reception import home  # noqa: E402, F401
+from booking.web.reception import (  # noqa: E402
+    actions,
+    admin,
+    calendar,
+    caller,
+    holds_queue,
+    home,
+    mail,
+    patients,
+    privacy,
+    schedule_blocks,
+)
+
+__all__ = [
+    "actions",
+    "admin",
+    "admin_bp",
+    "bp",
+    "calendar",
+    "caller",
+    "holds_queue",
+    "home",
+    "mail",
+    "patients",
+    "privacy",
+    "schedule_blocks",
+]

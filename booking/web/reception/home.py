@@ -1,15 +1,17 @@
-"""The landing page after sign-in (the day view replaces it when it exists)."""
+"""The landing pages after sign-in: reception opens on today's day view."""
 
 from __future__ import annotations
 
 from flask import render_template
 
 from booking.web.reception import admin_bp, bp
+from booking.web.reception.calendar import day_page
 
 
 @bp.get("/")
 def home():
-    return render_template("reception/home.html")
+    """Show the day view (today unless ``date`` says otherwise)."""
+    return day_page()
 
 
 @admin_bp.get("/")

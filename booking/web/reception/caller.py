@@ -1,0 +1,198 @@
+"""Booking for a caller: treatment, time (free times or an override), patient, pain screen.
+
+The screen is run with the caller in the same words as the public form; an EMERGENCY,
+URGENT or DECLINED outcome books nothing and shows the advice to read out.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, flash, render_template, request
+from sqlalchemy import or_, select
+
+from booking.extensions import db
+from booking.intake import (
+    CONSENT_TEXT,
+    QUESTIONS,
+    ScreenError,
+    assess,
+    parse_answers,
+    patient_message,
+)
+from booking.models import BookingSource, BookingStatus, Patient
+from booking.services import bookings, catalog, screening
+from booking.services.errors import BookingError
+from booking.web import picker
+from booking.web.booking_flow import MULTI_CHOICE_FIELDS
+from booking.web.reception import bp
+from booking.web.reception.actions import (
+    current_time,
+    int_or_none,
+    show_refusal,
+    staff_actor,
+    to_booking_page,
+)
+from booking.web.reception.forms import NewBookingForm, choices
+
+
+def _search_patients(q: str) -> list[Patient]:
+    """Patients whose name, email or phone contains ``q`` (at most 20)."""
+    q = q.strip()[:100]
+    if len(q) < 2:
+        return []
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{escaped}%"
+    digits = "".join(ch for ch in q if ch.isdigit())
+    conditions = [
+        Patient.name.ilike(like, escape="\\"),
+        Patient.email.ilike(like, escape="\\"),
+    ]
+    if len(digits) >= 4:
+        conditions.append(Patient.phone.contains(digits[-9:]))
+    return list(
+        db.session.scalars(select(Patient).where(or_(*conditions)).order_by(Patient.name).limit(20))
+    )
+
+
+def _caller_choice(form: NewBookingForm):
+    """The chosen service, length and therapist id, or None when the option is not valid."""
+    slug, _, minutes = (form.option.data or "").partition(":")
+    service = catalog.service_by_slug(slug)
+    if service is None or not minutes.isdigit() or service.duration(int(minutes)) is None:
+        return None
+    return service, int(minutes), int_or_none(form.therapist.data)
+
+
+@bp.route("/book", methods=["GET", "POST"])
+def new_booking():
+    form = NewBookingForm()
+    services = catalog.active_services()
+    form.option.choices = choices(
+        ("", "Choose…"),
+        *[
+            (f"{s.slug}:{d.minutes}", f"{s.name}, {d.minutes} minutes")
+            for s in services
+            for d in s.durations
+        ],
+    )
+    form.therapist.choices = choices(
+        ("", "Any therapist"), *[(str(t.id), t.name) for t in catalog.active_therapists()]
+    )
+    answers: dict = {}
+    screen_errors: dict[str, str] = {}
+    status = 200
+    if request.method == "GET":
+        form.option.data = request.args.get("option", "")
+        form.therapist.data = request.args.get("therapist", "")
+        form.form_key.data = secrets.token_urlsafe(24)
+        chosen = db.session.get(Patient, int_or_none(request.args.get("patient")) or 0)
+        if chosen is not None:
+            form.name.data, form.email.data, form.phone.data = (
+                chosen.name,
+                chosen.email,
+                chosen.phone,
+            )
+    else:
+        status = 400
+        valid = form.validate_on_submit()
+        try:
+            screen = parse_answers(request.form)
+            answers = screen.to_data()
+        except ScreenError as error:
+            screen, screen_errors = None, dict(error.errors)
+            answers = {
+                name: request.form.getlist(name)
+                if name in MULTI_CHOICE_FIELDS
+                else request.form.get(name)
+                for name in request.form
+            }
+        if valid and screen is not None:
+            outcome = _book_for_caller(form, screen)
+            if outcome is not None:
+                return outcome
+            status = 409 if form.errors or form.form_errors else 400
+    choice = _caller_choice(form)
+    week = None
+    if choice is not None:
+        week = picker.build(
+            choice[0],
+            choice[1],
+            now=current_time(),
+            first_day=picker.requested_from(),
+            therapist_id=choice[2],
+        )
+    q = request.args.get("q", "")
+    return render_template(
+        "reception/new_booking.html",
+        form=form,
+        picker=week,
+        q=q,
+        matches=_search_patients(q),
+        questions=QUESTIONS,
+        consent_text=CONSENT_TEXT,
+        answers=answers,
+        errors=screen_errors,
+    ), status
+
+
+def _book_for_caller(form: NewBookingForm, screen):
+    """Book, or show the screen's advice; return a response, or None to re-show the form."""
+    now = current_time()
+    assessment = assess(screen, screening.settings())
+    if not assessment.makes_booking:
+        # EMERGENCY, URGENT, DECLINED: nothing is booked and the answers are kept nowhere.
+        screening.count_outcome(assessment.outcome, now=now)
+        message = patient_message(
+            assessment.outcome,
+            emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
+            urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
+        )
+        return render_template(
+            "reception/new_booking.html",
+            advice={"outcome": assessment.outcome.value, "message": message},
+        )
+    choice = _caller_choice(form)
+    if choice is None:
+        form.option.errors.append("Choose a treatment and length.")
+        return None
+    start = form.wanted_start()
+    if start is None:
+        return None
+    service, minutes, therapist_id = choice
+    override = bool(form.override.data)
+    try:
+        result = bookings.book(
+            bookings.BookingRequest(
+                service_id=service.id,
+                minutes=minutes,
+                start=start,
+                therapist_id=therapist_id,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                note=form.note.data or "",
+                over_18=True,
+                form_key=form.form_key.data or None,
+                source=BookingSource.RECEPTION,
+                screen=screen,
+                override_reason=form.override_reason.data if override else "",
+            ),
+            actor=staff_actor(),
+            now=now,
+        )
+    except BookingError as refusal:
+        show_refusal(form, refusal, override=override)
+        return None
+    if result.created:
+        screening.count_outcome(assessment.outcome, now=now)
+    booked = result.booking
+    if booked.status is BookingStatus.HELD:
+        flash(
+            "Booked and held for medical clearance. Tell the caller they need their doctor's "
+            "OK before the appointment; we have emailed them what to do next.",
+            "info",
+        )
+    else:
+        flash("Booked. The caller will get a confirmation email.", "success")
+    return to_booking_page(booked)

@@ -1,0 +1,158 @@
+"""The demo fortnight: a realistic, quiet (no mail) and conflict-free set of bookings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from booking import clock
+from booking.demo import seed_demo, seed_demo_bookings
+from booking.extensions import db
+from booking.models import (
+    ApprovalState,
+    Booking,
+    BookingStatus,
+    Clearance,
+    Closure,
+    Intake,
+    OutboxMessage,
+    Patient,
+    StaffRole,
+    WorkingHours,
+)
+from booking.models.booking import BLOCKING_STATUSES
+from tests.web.test_reception_calendar import sign_in
+
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+
+
+def all_bookings() -> list[Booking]:
+    return list(db.session.scalars(select(Booking).order_by(Booking.starts_at)))
+
+
+def test_demo_adds_a_fortnight_around_today_without_mail(app):
+    seed_demo(now=NOW)
+    bookings = all_bookings()
+    assert len(bookings) >= 40
+    days = {b.starts_at.astimezone(LONDON).date() for b in bookings}
+    today = NOW.astimezone(LONDON).date()
+    assert min(days) >= today - timedelta(days=7) and max(days) <= today + timedelta(days=7)
+    assert min(days) < today < max(days)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_demo_has_every_kind_of_booking_reception_meets(app):
+    seed_demo(now=NOW)
+    bookings = all_bookings()
+    statuses = Counter(b.status for b in bookings)
+    assert statuses[BookingStatus.NO_SHOW] == 1
+    assert statuses[BookingStatus.CANCELLED] == 1
+    assert statuses[BookingStatus.HELD] == 3
+    assert statuses[BookingStatus.CONFIRMED] >= 10
+    assert statuses[BookingStatus.COMPLETED] >= 10
+    for b in bookings:
+        if b.ends_at <= NOW:
+            assert b.status in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW), b
+        elif b.status is not BookingStatus.CANCELLED and b.starts_at > NOW:
+            assert b.status in (BookingStatus.CONFIRMED, BookingStatus.HELD), b
+        if b.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+            assert b.confirmed_at is not None
+        assert b.ics_sequence == 0
+        assert b.busy_until == b.ends_at + timedelta(minutes=b.service.buffer_minutes)
+        assert b.price_pence == b.service.duration(b.duration_minutes).price_pence
+
+
+def test_demo_holds_have_different_deadlines_and_one_awaits_approval(app):
+    seed_demo(now=NOW)
+    held = [b for b in all_bookings() if b.status is BookingStatus.HELD]
+    left = sorted(round((b.hold_expires_at - NOW).total_seconds() / 3600) for b in held)
+    assert left == [5, 20, 30]
+    for b in held:
+        # A hold ends no later than 24 h before the appointment.
+        assert b.hold_expires_at <= b.starts_at - timedelta(hours=24)
+    intakes = db.session.scalars(select(Intake)).all()
+    assert {i.booking_id for i in intakes} == {b.id for b in held}
+    assert all(i.outcome == "hold" and i.answers for i in intakes)
+    pending = db.session.scalars(
+        select(Clearance).where(Clearance.approval == ApprovalState.PENDING)
+    ).all()
+    assert len(pending) == 1 and pending[0].booking_id in {b.id for b in held}
+
+
+def test_demo_bookings_never_overlap_for_a_therapist_or_a_room(app):
+    seed_demo(now=NOW)
+    blocking = [b for b in all_bookings() if b.status in BLOCKING_STATUSES]
+    for a, b in combinations(all_bookings(), 2):
+        if a.therapist_id == b.therapist_id or a.room_id == b.room_id:
+            overlap = a.starts_at < b.busy_until and b.starts_at < a.busy_until
+            assert not overlap, (a, b)
+    assert blocking
+
+
+def test_demo_bookings_are_inside_working_hours(app):
+    seed_demo(now=NOW)
+    hours = db.session.scalars(select(WorkingHours)).all()
+    for b in all_bookings():
+        local = b.starts_at.astimezone(LONDON)
+        start = local.hour * 60 + local.minute
+        end = start + b.duration_minutes
+        assert any(
+            h.therapist_id == b.therapist_id
+            and h.weekday == local.weekday()
+            and h.start_minute <= start
+            and end <= h.end_minute
+            for h in hours
+        ), b
+
+
+def test_demo_patients_are_fictional(app):
+    seed_demo(now=NOW)
+    for patient in db.session.scalars(select(Patient)):
+        assert patient.email.endswith("@example.org")
+        assert patient.phone.startswith("+447700900")
+
+
+def test_demo_bookings_are_deterministic_and_added_once(app):
+    seed_demo(now=NOW)
+    first = [(b.starts_at, b.therapist_id, b.room_id, b.status) for b in all_bookings()]
+    assert seed_demo_bookings(NOW) == 0
+    assert seed_demo(now=NOW) is False
+    assert [(b.starts_at, b.therapist_id, b.room_id, b.status) for b in all_bookings()] == first
+
+
+def test_demo_day_view_is_alive(app):
+    seed_demo(now=NOW)
+    with clock.frozen(NOW):
+        client = sign_in(app, StaffRole.RECEPTION)
+        page = client.get("/reception/")
+        holds = client.get("/reception/holds")
+    assert page.status_code == 200
+    assert page.text.count('class="booking-entry') >= 3
+    assert holds.status_code == 200
+    assert "Clearance received, awaiting therapist approval" in holds.text
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2027, 12, 24, 17, 0, tzinfo=UTC),  # into the Christmas closure
+        datetime(2027, 10, 31, 0, 30, tzinfo=UTC),  # the night clocks go back
+        datetime(2027, 3, 28, 20, 0, tzinfo=UTC),  # a Sunday evening after spring forward
+    ],
+)
+def test_demo_fortnight_fits_any_start_date(app, now):
+    seed_demo(now=now)
+    bookings = all_bookings()
+    assert sum(b.status is BookingStatus.HELD for b in bookings) == 3
+    closures = db.session.scalars(select(Closure)).all()
+    for a, b in combinations(bookings, 2):
+        if a.therapist_id == b.therapist_id or a.room_id == b.room_id:
+            assert not (a.starts_at < b.busy_until and b.starts_at < a.busy_until), (a, b)
+    for b in bookings:
+        assert not any(c.starts_at < b.busy_until and c.ends_at > b.starts_at for c in closures)
