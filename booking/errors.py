@@ -1,51 +1,246 @@
-"""Friendly error pages (and JSON errors for the API); never a stack trace."""
+"""Friendly error pages (and JSON errors for the API); never a stack trace.
+
+Every error page and JSON error carries the request id (``booking.logs``) as the reference
+to quote to the clinic. A database that is locked or unreachable is a 503 with
+``Retry-After``, after the session is rolled back, so no half-made change is ever kept.
+Refusals that matter for security (CSRF failures, denied access, unknown tokens) are
+logged as security events; rate-limit trips are logged when any 429 is sent.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
+import sqlite3
+import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from booking.extensions import db
+from booking.extensions import db, limiter
+from booking.logs import mask_tokens, request_id, security_event
+from booking.security import TOKEN_PATH
 
 log = logging.getLogger(__name__)
 
-# Codes with a page of their own; any other HTTP error uses the generic one.
-PAGES = {404: "errors/404.html", 500: "errors/500.html"}
+# Codes with a page of their own; any other HTTP error uses the generic one with COPY.
+PAGES = {404: "errors/404.html", 429: "errors/429.html", 500: "errors/500.html"}
+COPY = {
+    400: (
+        "We couldn't use that request",
+        "Something in what was sent wasn't right, so nothing was changed. Please go back, "
+        "check the form and try again.",
+    ),
+    403: (
+        "You can't open this page",
+        "Your account doesn't give access to this page. If you think it should, please ask "
+        "the clinic's admin.",
+    ),
+    405: (
+        "That didn't work",
+        "This page can't be used that way, so nothing was changed. Please go back and use "
+        "the buttons on the page.",
+    ),
+    409: (
+        "That can't be done now",
+        "Something changed since the page was loaded, so nothing was changed. Please reload "
+        "the page and try again.",
+    ),
+    410: ("This has finished", "What this link was for is over, so there is nothing to show."),
+    413: (
+        "That was too much to send",
+        "What you sent was larger than we accept, so nothing was saved. Please shorten it "
+        "and try again.",
+    ),
+    503: (
+        "We're busy for a moment",
+        "We couldn't reach our booking system just now, and nothing was saved. Please try "
+        "again in a minute.",
+    ),
+}
+CSRF_COPY = (
+    "This form has expired",
+    "For your security, forms stop working after a while or when opened in another window. "
+    "Nothing was changed. Please go back, reload the page and try again.",
+)
+TOO_MANY_MESSAGE = "Too many requests in a short time; please wait and try again."
+
+# SQLite reports a busy or missing database only in the message.
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+    "unable to open database",
+    "disk i/o error",
+)
+# PostgreSQL SQLSTATE classes: connection, resources, operator intervention (including a
+# cancelled statement), transaction rollback (deadlock, serialisation); and a lock timeout.
+_PG_UNAVAILABLE_CLASSES = ("08", "53", "57", "40")
+_PG_UNAVAILABLE_CODES = frozenset({"55P03"})
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeoutError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Say whether ``error`` means the database is locked, busy or unreachable.
+
+    A mistake in a query (a missing table, a constraint) is not: that stays a 500.
+    """
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:
+        return sqlstate[:2] in _PG_UNAVAILABLE_CLASSES or sqlstate in _PG_UNAVAILABLE_CODES
+    if isinstance(orig, sqlite3.Error):
+        message = str(orig).lower()
+        return any(text in message for text in _SQLITE_UNAVAILABLE)
+    # Any other driver's OperationalError is about the database, not the statement.
+    return isinstance(error, OperationalError)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone: nothing was kept on it either
+        db.session.remove()
+
+
+def _json_error(code: int, message: str, **extra):
+    body = {"code": code, "message": message, "request_id": request_id(), **extra}
+    response = jsonify(error=body)
+    response.status_code = code
+    return response
+
+
+def _page(template: str, code: int, **context):
+    """Render an error page; if even that fails, a plain one that still gives the reference."""
+    try:
+        return render_template(template, code=code, request_id=request_id(), **context), code
+    except Exception:  # the error page must not itself become an error
+        log.exception("error page %s could not be rendered", template)
+        title = escape(context.get("title") or "Something went wrong")
+        body = (
+            f"<!doctype html><html lang='en-GB'><title>{title}</title><h1>{title}</h1>"
+            f"<p>Please try again in a minute. Reference: {escape(request_id())}</p></html>"
+        )
+        return body, code, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _extra_headers(error: HTTPException) -> list[tuple[str, str]]:
+    # Allow (405), Retry-After (503), ...: everything but the body's type.
+    return [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+
+
+def _csrf_error(error: CSRFError):
+    security_event("csrf.failed", f"CSRF check failed: {error.description}")
+    title, lead = CSRF_COPY
+    return _page("errors/error.html", 400, title=title, lead=lead)
+
+
 def _http_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
-        db.session.rollback()
+        _rollback()
+    if code == 403:
+        staff_id = current_user.get_id() if current_user.is_authenticated else None
+        security_event("access.denied", "access denied", staff_id=staff_id)
+    elif code == 404 and TOKEN_PATH.match(request.path):
+        security_event("token.invalid", "unknown, malformed or revoked token")
+    message = TOO_MANY_MESSAGE if code == 429 else (error.description or "")
     if _wants_json():
-        response = jsonify(error={"code": code, "message": error.description})
-        response.status_code = code
-        return response
-    template = PAGES.get(code, "errors/error.html")
-    return render_template(template, error=error, code=code), code
+        response = _json_error(code, message)
+    else:
+        template = PAGES.get(code, "errors/error.html")
+        title, lead = COPY.get(code, (error.name, error.description))
+        response = current_app.make_response(
+            _page(template, code, error=error, title=title, lead=lead)
+        )
+    response.headers.extend(_extra_headers(error))
+    if code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_seconds_until_reset())
+    return response
+
+
+def _seconds_until_reset() -> int:
+    limit = limiter.current_limit
+    return max(1, int(limit.reset_at - time.time())) if limit is not None else 60
+
+
+def _database_error(error: Exception):
+    if isinstance(error, DataError):
+        return _refused_by_database(error)
+    if not database_unavailable(error):
+        return _unexpected_error(error)
+    _rollback()
+    orig = getattr(error, "orig", None) or error
+    log.warning(
+        "database unavailable: %s: %s",
+        type(orig).__name__,
+        str(orig).splitlines()[0][:200] if str(orig) else "",
+        extra={"event": "database.unavailable"},
+    )
+    if _wants_json():
+        response = _json_error(503, COPY[503][1])
+    else:
+        title, lead = COPY[503]
+        response = current_app.make_response(
+            _page("errors/error.html", 503, title=title, lead=lead)
+        )
+    response.headers["Retry-After"] = str(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"])
+    return response
+
+
+def _refused_by_database(error: DataError):
+    # A value the database cannot hold (a NUL character, text too long for its column) got
+    # past the checks: the request is at fault, so a 400, but the gap is worth a warning.
+    _rollback()
+    log.warning(
+        "the database refused a value: %s",
+        type(error.orig).__name__,
+        extra={"event": "input.refused_by_database"},
+    )
+    if _wants_json():
+        return _json_error(400, COPY[400][1])
+    title, lead = COPY[400]
+    return _page("errors/error.html", 400, title=title, lead=lead)
 
 
 def _unexpected_error(error: Exception):
     # Whatever half-done change the request made is discarded; the log keeps the details
-    # under an id the person can quote to us.
-    db.session.rollback()
-    error_id = uuid.uuid4().hex[:12]
-    log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+    # under the request id the person can quote to us.
+    _rollback()
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        mask_tokens(request.path),
+        extra={"event": "error"},
+    )
     wrapped = InternalServerError()
     if _wants_json():
-        response = jsonify(error={"code": 500, "message": wrapped.description, "id": error_id})
-        response.status_code = 500
-        return response
-    return render_template("errors/500.html", error=wrapped, code=500, error_id=error_id), 500
+        return _json_error(500, wrapped.description, id=request_id())
+    return _page("errors/500.html", 500, error=wrapped, error_id=request_id())

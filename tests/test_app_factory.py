@@ -1,6 +1,7 @@
 """The application factory: layered settings and the refusal of the development key."""
 
 import pytest
+from cryptography.fernet import Fernet
 
 from booking import ConfigurationError, create_app
 from booking.config import DEVELOPMENT_SECRET_KEY
@@ -61,6 +62,7 @@ def test_refuses_a_short_secret_key(instance_dir, monkeypatch):
 
 def test_starts_in_production_with_a_real_key(instance_dir, monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "a" * 64)
+    monkeypatch.setenv("FLASK_DATA_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     app = create_app()
     assert not app.testing and not app.debug
 
@@ -71,7 +73,8 @@ def test_development_key_is_allowed_when_debugging(instance_dir, monkeypatch):
     assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
 
 
-def test_a_key_in_the_instance_file_is_used(instance_dir):
+def test_a_key_in_the_instance_file_is_used(instance_dir, monkeypatch):
+    monkeypatch.setenv("FLASK_DATA_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     (instance_dir / "config.py").write_text("SECRET_KEY = '" + "k" * 64 + "'\n")
     app = create_app()
     assert app.config["SECRET_KEY"] == "k" * 64

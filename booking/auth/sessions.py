@@ -86,8 +86,16 @@ class LoginStep:
     required_for: Callable[[StaffUser], bool]
 
 
-# In the order they are asked. Empty today; TOTP (issue 8 part 7) adds itself here.
-LOGIN_STEPS: list[LoginStep] = []
+def owes_totp(staff: StaffUser) -> bool:
+    """A TOTP code is required of every admin, and of any staff member who set one up."""
+    return staff.role is StaffRole.ADMIN or staff.totp_enrolled
+
+
+TOTP_STEP = LoginStep("totp", "auth.login_code", owes_totp)
+
+# In the order they are asked. The TOTP view (booking.web.auth_totp) sends an admin who has
+# not set one up yet to the set-up page first.
+LOGIN_STEPS: list[LoginStep] = [TOTP_STEP]
 
 
 def init_app(app: Flask) -> None:

@@ -10,13 +10,13 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking import clock
 from booking.extensions import db
 from booking.models.booking import Booking
-from booking.models.types import UTCDateTime
+from booking.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -42,7 +42,8 @@ class Intake(db.Model):
     booking_id: Mapped[int] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
     )
-    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Encrypted at rest (booking.crypto): never filter on it.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
     rule_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -96,14 +97,15 @@ class Clearance(db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     source: Mapped[ClearanceSource] = mapped_column(_enum(ClearanceSource, "source"))
-    clinician_name: Mapped[str] = mapped_column(String(100), default="")
+    # The clinician and the restrictions are health data: encrypted at rest, never filtered on.
+    clinician_name: Mapped[str] = mapped_column(EncryptedText, default="")
     clinician_kind: Mapped[ClinicianKind | None] = mapped_column(
         _enum(ClinicianKind, "clinician_kind"), nullable=True
     )
     consultation_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     outcome: Mapped[ClearanceOutcome] = mapped_column(_enum(ClearanceOutcome, "outcome"))
-    restriction_ticks: Mapped[list[str]] = mapped_column(JSON, default=list)
-    restrictions: Mapped[str] = mapped_column(Text, default="")
+    restriction_ticks: Mapped[list[str]] = mapped_column(EncryptedJSON, default=list)
+    restrictions: Mapped[str] = mapped_column(EncryptedText, default="")
     wording_version: Mapped[str] = mapped_column(String(16))
     attested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attested_by_staff_id: Mapped[int | None] = mapped_column(
@@ -119,7 +121,7 @@ class Clearance(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The screen answers this clearance was given for, for the "anything changed?" check.
-    screen_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    screen_answers: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
 
     booking: Mapped[Booking] = relationship()
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from booking import clock
 from booking.extensions import db
-from booking.models.types import UTCDateTime
+from booking.models.types import EncryptedText, UTCDateTime
 
 
 class StaffRole(enum.StrEnum):
@@ -44,7 +44,21 @@ class StaffUser(db.Model):
     )
     # Bumped on logout, password change and deactivation: older sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The second factor (booking.services.staff_totp): the TOTP secret, encrypted at rest,
+    # and the time step of the last accepted code (codes work once). A secret without a
+    # step is a set-up not yet confirmed by a first code.
+    # Deferred: decrypted only when a code is checked, not each time a session loads the row.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText, nullable=True, deferred=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def totp_enrolled(self) -> bool:
+        """Whether a second factor is set up (a first code has been accepted).
+
+        A step is only ever stored beside a secret, and a reset clears both.
+        """
+        return self.totp_last_step is not None
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.id} {self.role}>"

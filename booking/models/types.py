@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
+
+from booking import crypto
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,3 +40,45 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A string encrypted at rest with the application's data key (see ``booking.crypto``).
+
+    Stored as a Fernet token in a TEXT column; None stays SQL NULL. The database sees only
+    ciphertext, so never filter, sort or join on such a column: the same value encrypts
+    differently every time. Decryption with a wrong key raises ``DataKeyError``.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        return crypto.cipher().encrypt(str(value))
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        return crypto.cipher().decrypt(value)
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (dict, list, ...) encrypted at rest like :class:`EncryptedText`.
+
+    Python None is stored as SQL NULL (not the JSON ``null``), so ``IS NULL`` tests work.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        if value is None:
+            return None
+        return crypto.cipher().encrypt(json.dumps(value, separators=(",", ":")))
+
+    def process_result_value(self, value: str | None, dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(crypto.cipher().decrypt(value))

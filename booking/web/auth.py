@@ -1,6 +1,7 @@
 """Staff sign-in and sign-out (``/staff/login``, ``/staff/logout``).
 
-The password step is here; later steps (TOTP) plug into ``booking.auth.sessions``.
+The password step is here; the TOTP step (``booking.web.auth_totp``) plugs into
+``booking.auth.sessions`` and registers its routes on this blueprint.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def login():
             staff_service.record_login(staff, now=now)
             return redirect(safe_next(destination, _reception_home()), code=303)
         form.form_errors.append(LOGIN_REFUSED)
+        current_app.logger.warning("staff sign-in refused", extra={"event": "login.failed"})
     return render_template("auth/login.html", form=form)
 
 
@@ -110,3 +112,7 @@ def logout():
 @bp.errorhandler(TooManyRequests)
 def too_many_attempts(error: TooManyRequests):
     return render_template("errors/429.html", error=error, code=429), 429
+
+
+# The TOTP step and its set-up register on this blueprint.
+from booking.web import auth_totp  # noqa: E402, F401

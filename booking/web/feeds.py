@@ -25,7 +25,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import clock, ics
+from booking import clock, ics, limits
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, FeedToken
 from booking.notify.settings import calendar_uid, setting
@@ -34,6 +34,7 @@ from booking.tokens import looks_like_token, token_hash
 from booking.web.calendar_links import FINISHED, appointment_facts
 
 bp = Blueprint("feeds", __name__)
+limits.token_lookups(bp)
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 DASH = "\u2013"  # an en dash between the service and the patient

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from booking import clock
+from booking import clock, limits
 from booking.models import Booking, BookingStatus, ClearanceOutcome, ClinicianKind
 from booking.services import availability, bookings, clearance, manage_links
 from booking.services.audit import Actor
@@ -18,6 +18,7 @@ from booking.web import picker
 from booking.web.forms import CancelForm, ClearanceForm, TimeForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+limits.token_lookups(bp)
 
 
 @bp.after_request

@@ -1,0 +1,84 @@
+"""Security headers on every response, the session cookie's settings, the trusted proxy.
+
+Headers: a Content-Security-Policy that allows nothing inline and nothing third-party,
+``nosniff``, a referrer policy (``no-referrer`` wherever the URL holds a token), HSTS over
+HTTPS, ``Cache-Control: no-store`` and ``Vary: Cookie`` on personal pages. A view that sets
+one of these itself keeps its value; this module only fills the gaps.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+SECURE_SESSION_COOKIE_NAME = "__Host-session"
+
+# Pages about one person: the booking flow, a booking's manage pages, staff pages and the
+# API's answers about a booking.
+PERSONAL_PATH = re.compile(r"^/(?:book|manage|reception|staff|api/v1/bookings)(?:/|$)")
+# Pages whose URL is a credential: never sent on as a referrer.
+TOKEN_PATH = re.compile(r"^/(?:manage|feeds|api/v1/bookings)/[^/]+")
+
+
+def init_app(app: Flask) -> None:
+    """Apply the cookie and proxy settings and add the headers to every response."""
+    _configure_cookies(app)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies > 0:
+        # Only the last ``proxies`` hops are ours; anything a client wrote before is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    app.before_request(refuse_oversized_body)
+    app.after_request(add_security_headers)
+
+
+def _configure_cookies(app: Flask) -> None:
+    if app.config.get("SECURE_COOKIES"):
+        # A __Host- cookie is refused by browsers unless Secure, Path=/ and host-only, so no
+        # subdomain (or plain-HTTP page) can set or overwrite the session.
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME=SECURE_SESSION_COOKIE_NAME,
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
+            REMEMBER_COOKIE_SECURE=True,
+        )
+
+
+def refuse_oversized_body() -> None:
+    """Answer 413 to a declared body over MAX_CONTENT_LENGTH, even if the view never reads it.
+
+    (A body without a length is cut off by Werkzeug when it is read.)
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    length = request.content_length
+    if limit is not None and length is not None and length > limit:
+        raise RequestEntityTooLarge()
+
+
+def add_security_headers(response: Response) -> Response:
+    """Fill in the security headers a view has not set itself."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    path = request.path
+    if TOKEN_PATH.match(path):
+        headers["Referrer-Policy"] = "no-referrer"
+    else:
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    if PERSONAL_PATH.match(path):
+        headers.setdefault("Cache-Control", "no-store")
+        response.vary.add("Cookie")
+    return response

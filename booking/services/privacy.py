@@ -1,0 +1,376 @@
+"""A patient's privacy rights, for an admin: export everything we hold, or erase it.
+
+Both verbs are audited (``patient.exported``, ``patient.erased``) and own their transaction.
+
+Erasure keeps what the clinic must keep and the facts that do not identify anyone: the
+bookings stay (times, service, therapist, status, price) so the calendar, reports and the
+audit trail still add up, but nothing in them names, reaches or describes the patient.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+
+from booking.extensions import db
+from booking.models import (
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    Clearance,
+    Intake,
+    ManageToken,
+    OutboxMessage,
+    OutboxStatus,
+    Patient,
+    StaffNote,
+)
+from booking.services import audit
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+from booking.services.locking import run_in_write_transaction
+
+ERASED = "erased"
+ERASED_NAME = "Erased patient"
+EXPORT_FORMAT = "backcare-patient-export/1"
+
+# Audit detail keys whose values are facts about a booking, never about the person.
+_SAFE_DETAIL_KEYS = frozenset(
+    {
+        "source",
+        "starts_at",
+        "old_start",
+        "new_start",
+        "until",
+        "by",
+        "outcome",
+        "notified",
+        "count",
+        "status",
+        "stage",
+        "role",
+        "staff_id",
+        "patient_id",
+    }
+)
+# Other string details survive only when they are reason codes ("not_cleared"), not prose.
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_UNSENT = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+_LIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+
+
+def _patient(patient_id: int) -> Patient:
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        raise BookingError("not_found", "There is no such patient.")
+    return patient
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _bookings_of(patient_id: int) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            select(Booking).where(Booking.patient_id == patient_id).order_by(Booking.starts_at)
+        )
+    )
+
+
+def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str, Any]:
+    """Return everything held about the patient as JSON-ready data; audit it and commit.
+
+    Contents: contact details; each booking with what was typed on it, its screen answers
+    (decrypted), outcome and flags, clearances, staff notes, audit events and the emails
+    sent about it (kind, address, status, times: never their bodies). Raises
+    BookingError("not_found").
+    """
+    patient = _patient(patient_id)
+    bookings = _bookings_of(patient.id)
+    ids = [b.id for b in bookings]
+    intakes = {
+        i.booking_id: i
+        for i in db.session.scalars(select(Intake).where(Intake.booking_id.in_(ids)))
+    }
+    clearances = list(
+        db.session.scalars(
+            select(Clearance)
+            .where(or_(Clearance.patient_id == patient.id, Clearance.booking_id.in_(ids)))
+            .order_by(Clearance.attested_at)
+        )
+    )
+    notes = list(
+        db.session.scalars(
+            select(StaffNote).where(StaffNote.booking_id.in_(ids)).order_by(StaffNote.created_at)
+        )
+    )
+    events = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.booking_id.in_(ids)).order_by(AuditEvent.id)
+        )
+    )
+    messages = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.booking_id.in_(ids))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
+    public_ids = {b.id: b.public_id for b in bookings}
+    data = {
+        "format": EXPORT_FORMAT,
+        "exported_at": now.isoformat(),
+        "patient": {
+            "id": patient.id,
+            "name": patient.name,
+            "email": patient.email,
+            "phone": patient.phone,
+            "created_at": _iso(patient.created_at),
+        },
+        "bookings": [_booking_data(b, intakes.get(b.id)) for b in bookings],
+        "clearances": [_clearance_data(c, public_ids) for c in clearances],
+        "staff_notes": [
+            {
+                "booking": public_ids.get(n.booking_id),
+                "written_at": _iso(n.created_at),
+                "note": n.body,
+            }
+            for n in notes
+        ],
+        "audit_events": [
+            {
+                "booking": public_ids.get(e.booking_id),
+                "occurred_at": _iso(e.occurred_at),
+                "action": e.action,
+                "actor": str(e.actor_kind),
+                "details": e.details or {},
+            }
+            for e in events
+        ],
+        "messages": [
+            {
+                "booking": public_ids.get(m.booking_id),
+                "kind": str(m.kind),
+                "to": m.to_address,
+                "status": str(m.status),
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in messages
+        ],
+    }
+    audit.record("patient.exported", actor=actor, now=now, patient_id=patient.id)
+    db.session.commit()
+    return data
+
+
+def _booking_data(booking: Booking, intake: Intake | None) -> dict[str, Any]:
+    return {
+        "reference": booking.public_id,
+        "service": booking.service.name,
+        "therapist": booking.therapist.name,
+        "starts_at": _iso(booking.starts_at),
+        "ends_at": _iso(booking.ends_at),
+        "status": str(booking.status),
+        "price_pence": booking.price_pence,
+        "source": str(booking.source),
+        "booked_at": _iso(booking.created_at),
+        "cancelled_at": _iso(booking.cancelled_at),
+        "contact": {
+            "name": booking.contact_name,
+            "email": booking.contact_email,
+            "phone": booking.contact_phone,
+        },
+        "note": booking.patient_note,
+        "over_18": booking.over_18,
+        "screen": None
+        if intake is None
+        else {
+            "answers": intake.answers,
+            "outcome": intake.outcome,
+            "flags": list(intake.flags or []),
+            "no_deep_pressure": intake.no_deep_pressure,
+            "consent_version": intake.consent_version,
+            "consented_at": _iso(intake.consented_at),
+            "answers_deleted_at": _iso(intake.purged_at),
+        },
+    }
+
+
+def _clearance_data(clearance: Clearance, public_ids: dict[int, str]) -> dict[str, Any]:
+    return {
+        "booking": public_ids.get(clearance.booking_id),
+        "source": str(clearance.source),
+        "clinician_name": clearance.clinician_name,
+        "clinician_kind": str(clearance.clinician_kind) if clearance.clinician_kind else None,
+        "consultation_date": _iso(clearance.consultation_date),
+        "outcome": str(clearance.outcome),
+        "restriction_ticks": list(clearance.restriction_ticks or []),
+        "restrictions": clearance.restrictions,
+        "wording_version": clearance.wording_version,
+        "attested_at": _iso(clearance.attested_at),
+        "approval": str(clearance.approval),
+        "valid_until": _iso(clearance.valid_until),
+    }
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    bookings_anonymised: int
+    bookings_cancelled: int
+    intakes_deleted: int
+    clearances_deleted: int
+    notes_deleted: int
+    messages_scrubbed: int
+    audit_events_scrubbed: int
+
+
+def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureReport:
+    """Erase the patient's personal data in one transaction and audit it; commit.
+
+    In order: future held and confirmed bookings are cancelled without an email (the
+    address is about to go) and each cancellation is audited; every manage link is revoked;
+    screen answers (the intake rows), clearances and staff notes are deleted; bookings keep
+    their facts but their contact fields become "erased" and the note empty; emails not yet
+    sent are skipped and every email's address, name and error are scrubbed; the audit
+    trail stays, with free text in its details replaced by "erased"; the patient row stays
+    (bookings point at it) as "Erased patient", ``erased-<id>@invalid``, no phone.
+    Idempotent. Raises BookingError("not_found").
+    """
+    _patient(patient_id)
+
+    def work() -> ErasureReport:
+        patient = db.session.get(Patient, patient_id, populate_existing=True)
+        ids = list(db.session.scalars(select(Booking.id).where(Booking.patient_id == patient.id)))
+        cancelled = _cancel_future(ids, actor=actor, now=now)
+        db.session.execute(
+            update(ManageToken)
+            .where(ManageToken.booking_id.in_(ids), ManageToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        intakes = _deleted(delete(Intake).where(Intake.booking_id.in_(ids)))
+        clearances = _deleted(
+            delete(Clearance).where(
+                or_(Clearance.patient_id == patient.id, Clearance.booking_id.in_(ids))
+            )
+        )
+        notes = _deleted(delete(StaffNote).where(StaffNote.booking_id.in_(ids)))
+        anonymised = db.session.execute(
+            update(Booking)
+            .where(Booking.id.in_(ids))
+            .values(
+                contact_name=ERASED,
+                contact_email=ERASED,
+                contact_phone=ERASED,
+                patient_note="",
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        erased_address = f"erased-{patient.id}@invalid"
+        messages = _scrub_messages(ids, patient.email, erased_address)
+        events = _scrub_audit(ids)
+        patient.name = ERASED_NAME
+        patient.email = erased_address
+        patient.phone = ""
+        report = ErasureReport(
+            bookings_anonymised=anonymised,
+            bookings_cancelled=cancelled,
+            intakes_deleted=intakes,
+            clearances_deleted=clearances,
+            notes_deleted=notes,
+            messages_scrubbed=messages,
+            audit_events_scrubbed=events,
+        )
+        audit.record(
+            "patient.erased",
+            actor=actor,
+            now=now,
+            patient_id=patient.id,
+            count=len(ids),
+        )
+        return report
+
+    report = run_in_write_transaction(work)
+    db.session.expire_all()
+    return report
+
+
+def _deleted(statement) -> int:
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def _cancel_future(ids: list[int], *, actor: Actor, now: datetime) -> int:
+    future = list(
+        db.session.scalars(
+            select(Booking).where(
+                Booking.id.in_(ids), Booking.status.in_(_LIVE), Booking.starts_at > now
+            )
+        )
+    )
+    for booking in future:
+        db.session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status.in_(_LIVE))
+            .values(
+                status=BookingStatus.CANCELLED,
+                cancelled_at=now,
+                updated_at=now,
+                ics_sequence=Booking.ics_sequence + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(
+            "booking.cancelled",
+            actor=actor,
+            now=now,
+            booking=booking,
+            notified=False,
+            reason="patient_erased",
+        )
+    return len(future)
+
+
+def _scrub_messages(ids: list[int], email: str, erased_address: str) -> int:
+    messages = list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                or_(OutboxMessage.booking_id.in_(ids), OutboxMessage.to_address == email)
+            )
+        )
+    )
+    for message in messages:
+        if message.status in _UNSENT:
+            message.status = OutboxStatus.SKIPPED
+        message.to_address = erased_address
+        snapshot = dict(message.snapshot or {})
+        if "patient_name" in snapshot:
+            snapshot["patient_name"] = ERASED_NAME
+        message.snapshot = snapshot
+        if message.last_error:
+            message.last_error = ERASED
+    return len(messages)
+
+
+def _scrub_audit(ids: list[int]) -> int:
+    changed = 0
+    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.booking_id.in_(ids))):
+        details = event.details or {}
+        scrubbed = {key: _scrub_value(key, value) for key, value in details.items()}
+        if scrubbed != details:
+            event.details = scrubbed
+            changed += 1
+    return changed
+
+
+def _scrub_value(key: str, value: Any) -> Any:
+    if key in _SAFE_DETAIL_KEYS or value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str) and _CODE.match(value):
+        return value
+    return ERASED
