@@ -17,14 +17,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import (
     Integer,
-    String,
     and_,
+    cast,
     exists,
     literal,
     literal_column,
     null,
     select,
-    type_coerce,
     union_all,
 )
 
@@ -116,46 +115,47 @@ def load_window(
 ) -> ClinicWindow:
     """Read the therapists offering ``service_id`` and what blocks them in the window.
 
-    Two statements: therapists with their weekly hours; then rooms, blocking bookings,
-    time off and closures as one UNION ALL, each part a range scan on its index.
+    One statement: a UNION ALL of the therapists' weekly hours, the active rooms, the
+    blocking bookings, time off and closures, each part a range scan on its index.
     """
     offers = exists().where(
         therapist_services.c.therapist_id == Therapist.id,
         therapist_services.c.service_id == service_id,
     )
-    therapist_rows = db.session.execute(
-        select(
-            Therapist.id,
-            Therapist.slug,
-            Therapist.position,
-            WorkingHours.weekday,
-            WorkingHours.start_minute,
-            WorkingHours.end_minute,
-        )
-        .join(WorkingHours, WorkingHours.therapist_id == Therapist.id)
-        .where(Therapist.active.is_(True), offers)
-        .where(True if therapist_id is None else Therapist.id == therapist_id)
-    ).all()
-
-    weekly: dict[int, list[WeeklyRange]] = defaultdict(list)
-    positions: dict[int, int] = {}
-    slugs: dict[int, str] = {}
-    for tid, slug, position, weekday, start_minute, end_minute in therapist_rows:
-        weekly[tid].append(WeeklyRange(weekday, start_minute, end_minute))
-        positions[tid] = position
-        slugs[tid] = slug
-
+    # Typed NULLs: PostgreSQL types a UNION pairwise, and two untyped NULLs make "text".
+    no_int = cast(null(), Integer)
+    no_time = cast(null(), UTCDateTime)
     busy = union_all(
         # The first SELECT gives the UNION its column types, so instants come back as aware
         # UTC datetimes on both databases.
         select(
-            literal("room").label("kind"),
-            type_coerce(null(), Integer).label("therapist_id"),
-            Room.id.label("room_id"),
-            type_coerce(null(), UTCDateTime).label("starts_at"),
-            type_coerce(null(), UTCDateTime).label("ends_at"),
-            type_coerce(null(), String).label("status"),
-            type_coerce(null(), UTCDateTime).label("hold_expires_at"),
+            literal("hours").label("kind"),
+            Therapist.id.label("therapist_id"),
+            no_int.label("room_id"),
+            no_time.label("starts_at"),
+            no_time.label("ends_at"),
+            Therapist.slug.label("text"),
+            no_time.label("hold_expires_at"),
+            Therapist.position.label("n1"),
+            WorkingHours.weekday.label("n2"),
+            WorkingHours.start_minute.label("n3"),
+            WorkingHours.end_minute.label("n4"),
+        )
+        .join(WorkingHours, WorkingHours.therapist_id == Therapist.id)
+        .where(Therapist.active.is_(True), offers)
+        .where(True if therapist_id is None else Therapist.id == therapist_id),
+        select(
+            literal("room"),
+            null(),
+            Room.id,
+            null(),
+            null(),
+            null(),
+            null(),
+            no_int,
+            no_int,
+            no_int,
+            no_int,
         ).where(Room.active.is_(True)),
         select(
             literal("booking"),
@@ -165,6 +165,10 @@ def load_window(
             Booking.busy_until,
             Booking.status,
             Booking.hold_expires_at,
+            no_int,
+            no_int,
+            no_int,
+            no_int,
         ).where(
             Booking.starts_at >= window_start - MAX_BUSY_SPAN,
             Booking.starts_at < window_end,
@@ -184,19 +188,41 @@ def load_window(
             TimeOff.ends_at,
             null(),
             null(),
+            no_int,
+            no_int,
+            no_int,
+            no_int,
         ).where(TimeOff.ends_at > window_start, TimeOff.starts_at < window_end),
         select(
-            literal("closure"), null(), null(), Closure.starts_at, Closure.ends_at, null(), null()
+            literal("closure"),
+            null(),
+            null(),
+            Closure.starts_at,
+            Closure.ends_at,
+            null(),
+            null(),
+            no_int,
+            no_int,
+            no_int,
+            no_int,
         ).where(and_(Closure.ends_at > window_start, Closure.starts_at < window_end)),
     )
     rows = db.session.execute(busy).all()
 
+    weekly: dict[int, list[WeeklyRange]] = defaultdict(list)
+    positions: dict[int, int] = {}
+    slugs: dict[int, str] = {}
     room_ids: list[int] = []
     bookings: list[BusyBooking] = []
     time_off: dict[int, list[Interval]] = defaultdict(list)
     closures: list[Interval] = []
-    for kind, tid, room_id, starts_at, ends_at, status, hold_expires_at in rows:
-        if kind == "room":
+    for kind, tid, room_id, starts_at, ends_at, text, hold_expires_at, *numbers in rows:
+        if kind == "hours":
+            position, weekday, start_minute, end_minute = numbers
+            weekly[tid].append(WeeklyRange(weekday, start_minute, end_minute))
+            positions[tid] = position
+            slugs[tid] = text
+        elif kind == "room":
             room_ids.append(room_id)
         elif kind == "booking":
             bookings.append(
@@ -205,7 +231,7 @@ def load_window(
                     room_id=room_id,
                     start=starts_at,
                     busy_until=ends_at,
-                    status=str(status),
+                    status=str(text),
                     hold_expires_at=hold_expires_at,
                 )
             )

@@ -9,7 +9,7 @@ from flask import request
 
 from booking.models import Service
 from booking.scheduling import Slot
-from booking.services import availability
+from booking.services import availability, availability_cache
 
 DAYS_SHOWN = 7
 
@@ -65,7 +65,18 @@ def build(
     last_bookable = (now + availability.policy().horizon).astimezone(zone).date()
 
     def slots(first: date, last: date) -> list[Slot]:
-        return availability.slots_for(
+        if exclude_booking_id is not None:  # a reschedule: the booking's own time is free
+            return availability.slots_for(
+                service,
+                minutes,
+                first,
+                last,
+                now=now,
+                therapist_id=therapist_id,
+                earliest_start=earliest_start,
+                exclude_booking_id=exclude_booking_id,
+            ).slots
+        return availability_cache.slots(
             service,
             minutes,
             first,
@@ -73,7 +84,6 @@ def build(
             now=now,
             therapist_id=therapist_id,
             earliest_start=earliest_start,
-            exclude_booking_id=exclude_booking_id,
         ).slots
 
     if first_day is None:
@@ -111,6 +121,9 @@ def _week() -> timedelta:
 
 def parse_start(value: str) -> datetime | None:
     """Read a posted start back (an aware ISO 8601 instant), or None if it is not one."""
+    # fromisoformat's C parser stops at a NUL, so refuse anything unprintable first.
+    if not isinstance(value, str) or not value.isprintable():
+        return None
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
