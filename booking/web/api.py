@@ -11,10 +11,11 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from booking import clock
+from booking import clock, limits
 from booking.extensions import db
+from booking.logs import request_id
 from booking.models import Service, Therapist
-from booking.services import availability, catalog
+from booking.services import availability, availability_cache, catalog
 from booking.web.api_schemas import (
     AvailabilityOut,
     AvailabilityQuery,
@@ -24,6 +25,7 @@ from booking.web.api_schemas import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+limits.api(bp)
 
 MAX_RANGE_DAYS = 62
 
@@ -50,6 +52,7 @@ def _api_error(error: ApiError):
     if error.fields:
         body["error"]["fields"] = error.fields
     body["error"].update(error.extra)
+    body["error"]["request_id"] = request_id()
     return jsonify(body), error.status
 
 
@@ -170,10 +173,10 @@ def availability_view():
     if first > last:
         found, slugs = [], {}
     else:
-        result = availability.slots_for(
+        result = availability_cache.slots(
             service, minutes, first, last, now=now, therapist_id=therapist_id
         )
-        found, slugs = result.slots, result.window.slugs
+        found, slugs = result.slots, result.slugs
     return jsonify(
         timezone=zone.key,
         service=service.slug,

@@ -1,4 +1,8 @@
-"""The booking verbs over JSON: create, read, reschedule and cancel (``/api/v1/bookings``).
+"""The booking verbs over JSON: create, read, reschedule, cancel and clearance.
+
+Creating a booking runs the pain screen (``booking.intake``): its answers are required, and
+the verb itself decides from them whether the booking is made, held until medical clearance,
+or not made at all. Only the clearance route (the patient's attestation) confirms a hold.
 
 Each view loads (the same 404 for any miss), validates its body with the pydantic model that
 also documents it (``api_schemas``), calls one verb of ``booking.services.bookings`` and
@@ -19,8 +23,17 @@ from sqlalchemy import select
 
 from booking import clock
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, Service, Therapist
-from booking.services import availability, bookings, catalog
+from booking.intake import (
+    Assessment,
+    Outcome,
+    ScreenAnswers,
+    ScreenError,
+    assess,
+    parse_answers,
+    patient_message,
+)
+from booking.models import Booking, BookingStatus, Intake, Service, Therapist
+from booking.services import availability, bookings, catalog, clearance, screening
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
 from booking.services.errors import BookingError
@@ -32,14 +45,18 @@ from booking.web.api_schemas import (
     BookingOut,
     BookingResponse,
     CancelRequest,
+    ClearanceRequest,
+    ClearanceResponse,
     ErrorResponse,
     NamedRef,
     RescheduleRequest,
+    ScreenStopped,
     SlotOut,
     documented,
     field_errors,
     parse_start,
 )
+from booking.web.manage import CLEARANCE_MESSAGES
 
 FIX_FIELDS = "Please correct the fields listed."
 REPLAY_NOTE = (
@@ -48,8 +65,16 @@ REPLAY_NOTE = (
 )
 TOKEN_PARAM = {"token": "The token from the booking's manage link."}
 BOOKING_ENDPOINTS = frozenset(
-    {"api.create_booking", "api.get_booking", "api.reschedule_booking", "api.cancel_booking"}
+    {
+        "api.create_booking",
+        "api.get_booking",
+        "api.reschedule_booking",
+        "api.cancel_booking",
+        "api.attest_clearance",
+    }
 )
+# The screen's JSON fields: an error on any of them means its answers cannot be assessed.
+_SCREEN_FIELDS = ("screen", "screen_consent")
 
 _BAD_BODY = ("Not JSON, not an object, a wrong type or an invalid field.", ErrorResponse)
 _NOT_JSON = ("The Content-Type is not application/json.", ErrorResponse)
@@ -70,17 +95,31 @@ def _private(response):
 @bp.post("/bookings")
 @documented(
     "Book a session",
-    description="Validates every field at once (400 lists them all). Duration and price "
-    "come from the service. A retry with the same idempotency_key returns the same booking "
-    "(200, manage_url null) instead of making a second one.",
+    description="The pain screen's answers and the patient's consent to their use are "
+    "required. The screen is assessed first: when it says emergency, urgent or declined the "
+    "answer is that outcome and its message (200, booking null) whatever else the request "
+    "holds, and nothing is stored but an anonymous daily count. Otherwise every field is "
+    'validated at once (400 lists them all). A "hold" outcome makes a booking with status '
+    '"held" and hold_expires_at; only POST /api/v1/bookings/{token}/clearance confirms it, '
+    "and it must start late enough to leave time to get cleared (by default 36 hours "
+    'ahead; earlier starts are 409 "taken", with the times that are allowed). Duration and '
+    "price come from the service. "
+    "A retry with the same idempotency_key returns the same booking (200, manage_url null) "
+    "instead of making a second one.",
     request=BookingCreate,
     responses={
-        201: ("Booked; the manage link is only ever sent here.", BookingCreated),
-        200: ("A replay of an idempotency_key: the booking it made.", BookingCreated),
+        201: ("Booked (or held); the manage link is only ever sent here.", BookingCreated),
+        200: (
+            "The screen stopped the booking (ScreenStopped: nothing booked), or a replay of "
+            "an idempotency_key (BookingCreated: the booking it made).",
+            (ScreenStopped, BookingCreated),
+        ),
         400: _BAD_BODY,
         409: (
-            'The time was just taken ("taken", with alternatives), or the '
-            'idempotency_key was used for a different request ("idempotency_key_reused").',
+            'The time was just taken ("taken", with alternatives), the service uses deep '
+            'pressure, which the screen\'s answers rule out ("not_suitable", fields.service), '
+            "or the idempotency_key was used for a different request "
+            '("idempotency_key_reused").',
             ErrorResponse,
         ),
         415: _NOT_JSON,
@@ -91,8 +130,13 @@ def create_booking():
     _require_json()
     now = clock.now()
     body, fields, raw = _read(BookingCreate, phone_region=current_app.config["CLINIC_COUNTRY"])
+    answers = _screen_answers(body, fields, raw)
+    if answers is not None:
+        assessment = assess(answers, screening.settings())
+        if not assessment.makes_booking:
+            return _stopped(assessment, now)
     service, therapist = _check_choice(body.model_dump() if body else raw, fields, now)
-    if body is None or fields:
+    if body is None or answers is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
     wanted = BookingRequest(
         service_id=service.id,
@@ -105,27 +149,25 @@ def create_booking():
         note=body.note,
         over_18=True,
         form_key=_form_key(body.idempotency_key),
+        screen=answers,
     )
     try:
         result = bookings.book(wanted, actor=Actor.patient(), now=now)
     except BookingError as error:
         raise _refusal(error) from None
     booking = result.booking
+    intake = db.session.scalar(select(Intake).where(Intake.booking_id == booking.id))
     if not result.created:
-        if not _same_request(booking, wanted):
+        if not _same_request(booking, intake, wanted):
             raise ApiError(
                 "This idempotency_key was already used for a different booking request.",
                 status=409,
                 fields={"idempotency_key": "Use a new key for a new booking."},
                 extra={"reason": "idempotency_key_reused"},
             )
-        return _send(
-            BookingCreated(booking=_booking_out(booking, now), manage_url=None, note=REPLAY_NOTE)
-        )
-    created = BookingCreated(
-        booking=_booking_out(booking, now), manage_url=_manage_url(result.manage_token)
-    )
-    return _send(created, 201)
+        return _send(_created(booking, intake, now, manage_url=None, note=REPLAY_NOTE))
+    screening.count_outcome(Outcome(intake.outcome), now=now)
+    return _send(_created(booking, intake, now, manage_url=_manage_url(result.manage_token)), 201)
 
 
 @bp.get("/bookings/<token>")
@@ -208,6 +250,68 @@ def cancel_booking(token: str):
     return _send(BookingResponse(booking=_booking_out(cancelled, now)))
 
 
+@bp.post("/bookings/<token>/clearance")
+@documented(
+    "Tell us what the clinician said about a held booking",
+    description="The patient's attestation of medical clearance (DOMAIN.md section 2): the "
+    "only way a held booking becomes confirmed. cleared -> confirmed; cleared with "
+    "restrictions -> stays held until a therapist approves; not cleared -> released at no "
+    "charge. After the hold has lapsed, a clearance confirms the booking if its time is "
+    'still free (else 409 "taken" with the nearest free times).',
+    request=ClearanceRequest,
+    path_params=TOKEN_PARAM,
+    responses={
+        200: ("The clearance was recorded; what it did, and the booking.", ClearanceResponse),
+        400: _BAD_BODY,
+        404: _MISSING,
+        409: (
+            '"not_held" (the booking is not waiting for a clearance: confirmed, cancelled, '
+            'released, past, or a clearance already awaits approval), "taken" (the hold '
+            'lapsed and its time was booked since; with alternatives) or "not_suitable" '
+            "(the restrictions rule out this deep-pressure service).",
+            ErrorResponse,
+        ),
+        415: _NOT_JSON,
+    },
+    tags=("bookings",),
+)
+def attest_clearance(token: str):
+    booking = _load(token)
+    _require_json()
+    body, fields, _ = _read(ClearanceRequest)
+    if body is None or fields:
+        raise ApiError(FIX_FIELDS, fields=fields)
+    now = clock.now()
+    live_hold = booking.status is BookingStatus.HELD and booking.blocks_at(now)
+    if live_hold and clearance.pending_clearance(booking.id) is not None:
+        # As the manage page: one clearance with restrictions at a time, for a therapist.
+        raise ApiError(
+            "Your clearance is already with your therapist, who will confirm your booking.",
+            status=409,
+            extra={"reason": "not_held"},
+        )
+    statement = clearance.ClearanceStatement(
+        outcome=body.outcome,
+        clinician_name=body.clinician_name,
+        clinician_kind=body.clinician_kind,
+        consultation_date=body.consultation_day,
+        restriction_ticks=tuple(dict.fromkeys(tick.value for tick in body.restriction_ticks)),
+        restrictions=body.restrictions,
+        truthful=body.truthful,
+    )
+    try:
+        done = clearance.attest(booking.id, statement, actor=Actor.patient(), now=now)
+    except BookingError as error:
+        raise _refusal(error) from None
+    return _send(
+        ClearanceResponse(
+            result=done.result,
+            message=CLEARANCE_MESSAGES[done.result],
+            booking=_booking_out(done.booking, now),
+        )
+    )
+
+
 # --- Reading requests -------------------------------------------------------------------
 
 
@@ -236,6 +340,25 @@ def _read(model: type[BaseModel], **context: Any) -> tuple[Any, dict[str, str], 
     except ValueError:  # pragma: no cover - pydantic already parsed it once
         raw = {}
     return None, fields, raw if isinstance(raw, dict) else {}
+
+
+def _screen_answers(
+    body: BookingCreate | None, fields: dict[str, str], raw: dict
+) -> ScreenAnswers | None:
+    """Return the screen's answers when they and the consent are valid, else None.
+
+    The model has pinned the JSON types; ``parse_answers`` reads the answers and has the
+    last word (its messages go into ``fields`` as ``screen.<answer>``). The answers are read
+    even when other fields are wrong, so a red flag is answered whatever else was sent.
+    """
+    if any(name.split(".", 1)[0] in _SCREEN_FIELDS for name in fields):
+        return None
+    data = body.screen.model_dump(mode="json") if body is not None else raw["screen"]
+    try:
+        return parse_answers(data)
+    except ScreenError as error:  # pragma: no cover - the model accepts only what parses
+        fields.update({f"screen.{name}": message for name, message in error.errors.items()})
+        return None
 
 
 def _check_choice(
@@ -282,15 +405,23 @@ def _form_key(idempotency_key: str | None) -> str | None:
     return "api-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:60]
 
 
-def _same_request(booking: Booking, wanted: BookingRequest) -> bool:
+def _same_request(booking: Booking, intake: Intake | None, wanted: BookingRequest) -> bool:
     """Say whether a replayed key comes with the request that made ``booking``.
 
-    Start is left out: the booking may have been rescheduled since.
+    Start is left out: the booking may have been rescheduled since. The screen's answers
+    must be the same too (while they are kept): a replay never stands for other answers.
     """
+    same_answers = (
+        intake is None
+        or intake.answers is None
+        or wanted.screen is None
+        or intake.answers == wanted.screen.to_data()
+    )
     return (
         booking.contact_email == wanted.email
         and booking.service_id == wanted.service_id
         and booking.duration_minutes == wanted.minutes
+        and same_answers
     )
 
 
@@ -306,6 +437,38 @@ def _load(token: str) -> Booking:
 
 def _send(body: BaseModel, status: int = 200):
     return jsonify(body.model_dump(mode="json")), status
+
+
+def _message(outcome: Outcome) -> str | None:
+    return patient_message(
+        outcome,
+        emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
+        urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
+    )
+
+
+def _stopped(assessment: Assessment, now: datetime):
+    """Answer a screen that stops the booking: count it, store nothing else."""
+    screening.count_outcome(assessment.outcome, now=now)
+    message = _message(assessment.outcome) or "We can't book this treatment for you."
+    return _send(ScreenStopped(outcome=assessment.outcome.value, message=message, booking=None))
+
+
+def _created(
+    booking: Booking, intake: Intake | None, now: datetime, *, manage_url, note=None
+) -> BookingCreated:
+    held = booking.status is BookingStatus.HELD
+    if intake is not None:
+        outcome = Outcome(intake.outcome)
+    else:  # pragma: no cover - every API booking has its intake row
+        outcome = Outcome.HOLD if held else Outcome.BOOK
+    return BookingCreated(
+        outcome=outcome.value,
+        message=_message(Outcome.HOLD) if held else None,
+        booking=_booking_out(booking, now),
+        manage_url=manage_url,
+        note=note,
+    )
 
 
 def _manage_url(token: str | None) -> str | None:
@@ -344,10 +507,16 @@ def _refusal(error: BookingError) -> ApiError:
     if error.reason in ("unknown_service", "unknown_duration"):
         name = "service" if error.reason == "unknown_service" else "duration"
         return ApiError(FIX_FIELDS, fields={name: error.message})
+    if error.reason == "invalid":
+        return ApiError(FIX_FIELDS, fields={error.field or "body": error.message})
     extra: dict[str, Any] = {"reason": error.reason}
     if error.reason == "taken":
         extra["alternatives"] = _slots_json(error.alternatives)
-    return ApiError(error.message, status=409, extra=extra)
+    fields = None
+    if error.reason == "not_suitable" and error.field:
+        # Which choice to change: the service (booking) or the restrictions (clearance).
+        fields = {error.field: error.message}
+    return ApiError(error.message, status=409, fields=fields, extra=extra)
 
 
 def _slots_json(slots) -> list[dict]:

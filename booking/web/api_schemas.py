@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,16 +29,29 @@ from pydantic import (
     field_validator,
 )
 
-from booking import validation
-from booking.models import BookingStatus
+from booking import intake, validation
+from booking.intake import (
+    EmergencySymptom,
+    HistoryItem,
+    PainDuration,
+    PainLocation,
+    RecentInjury,
+    UrgentSymptom,
+)
+from booking.models import BookingStatus, ClearanceOutcome, ClinicianKind
+from booking.services.clearance import RESTRICTION_TICKS
 
 LIMITS = {"name": 100, "email": 254, "phone": 20, "note": 2000}
+CLEARANCE_LIMITS = {"clinician_name": 100, "restrictions": 1000}
 SLUG_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 START_EXAMPLE = "2027-03-15T09:00:00+00:00"
 
 
 # --- Operations: what each view is, for the document -----------------------------------
+
+
+ResponseBody = type[BaseModel] | tuple[type[BaseModel], ...] | None
 
 
 @dataclass(frozen=True)
@@ -50,8 +64,9 @@ class Operation:
     # Query parameters, described by a model's fields (aliases are the parameter names).
     query: type[BaseModel] | None = None
     path_params: dict[str, str] = field(default_factory=dict)
-    # status -> (description, body model or None for a plain JSON object)
-    responses: dict[int, tuple[str, type[BaseModel] | None]] = field(default_factory=dict)
+    # status -> (description, body model, a tuple of models (any one of them), or None for
+    # a plain JSON object)
+    responses: dict[int, tuple[str, ResponseBody]] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
 
 
@@ -130,6 +145,74 @@ class _Request(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+# --- The pain screen ----------------------------------------------------------------------
+# Field types come from booking.intake's own enums, so the document lists exactly the values
+# parse_answers accepts. The model only pins the JSON types (an integer score, true/false,
+# arrays); booking.intake.parse_answers then reads the answers and has the last word.
+
+SCREEN_CONSENT_MESSAGE = (
+    "Please agree, so we can use your answers to plan your visit (send true). "
+    + intake.CONSENT_TEXT
+)
+
+
+def _question_help(name: str) -> str:
+    for question in intake.QUESTIONS:
+        for item in question.fields:
+            if item.name == name:
+                return f"Q{question.number}: {item.text} {item.help}".strip()
+    raise LookupError(name)  # pragma: no cover - a field renamed in intake fails at import
+
+
+def _answer(name: str, **kwargs: Any) -> Any:
+    return Field(description=_question_help(name), **kwargs)
+
+
+def _ticks(name: str) -> Any:
+    return Field(
+        default_factory=list,
+        description=_question_help(name) + " An empty array (or leaving it out) means none.",
+    )
+
+
+class ScreenIn(_Request):
+    """The pain screen's answers, as ``booking.intake.parse_answers`` reads them from JSON."""
+
+    location: PainLocation = _answer("location")
+    duration: PainDuration = _answer("duration")
+    sudden_onset: bool = _answer("sudden_onset")
+    pain_score: int = _answer("pain_score", ge=0, le=10)
+    disturbs_sleep_or_daily_life: bool = _answer("disturbs_sleep_or_daily_life")
+    recent_injury: RecentInjury = _answer("recent_injury")
+    long_term_steroids: bool = _answer("long_term_steroids")
+    emergency_symptoms: list[EmergencySymptom] = _ticks("emergency_symptoms")
+    urgent_symptoms: list[UrgentSymptom] = _ticks("urgent_symptoms")
+    history: list[HistoryItem] = _ticks("history")
+    under_care: bool = _answer("under_care")
+    told_not_to_massage: bool = _answer("told_not_to_massage")
+
+
+def _screen_messages() -> dict[str, str]:
+    # parse_answers' own message for each answer: feed it a value no field accepts.
+    names = list(ScreenIn.model_fields)
+    try:
+        intake.parse_answers(dict.fromkeys(names, object()))
+    except intake.ScreenError as error:
+        return dict(error.errors)
+    raise AssertionError("parse_answers accepted nonsense")  # pragma: no cover
+
+
+SCREEN_MESSAGES = _screen_messages()
+if set(SCREEN_MESSAGES) != set(ScreenIn.model_fields):  # pragma: no cover - drift guard
+    raise AssertionError("ScreenIn and booking.intake disagree about the screen's fields")
+
+# Outcomes that make a booking, and those that stop one, as booking.intake defines them.
+BOOKED_OUTCOMES = tuple(o.value for o in intake.Outcome if intake.Assessment(o).makes_booking)
+STOPPED_OUTCOMES = tuple(o.value for o in intake.Outcome if not intake.Assessment(o).makes_booking)
+BookedOutcome = Literal[BOOKED_OUTCOMES]  # type: ignore[valid-type]
+StoppedOutcome = Literal[STOPPED_OUTCOMES]  # type: ignore[valid-type]
+
+
 class BookingCreate(_Request):
     """Book a session. Duration and price come from the service, never from the request."""
 
@@ -164,9 +247,14 @@ class BookingCreate(_Request):
         pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Client-chosen key: a retry with the same key returns the same booking.",
     )
-    screen: dict[str, Any] | None = Field(
-        default=None,
-        description="Pain screen answers. Reserved: accepted but not yet interpreted.",
+    screen: ScreenIn = Field(
+        description="The pain screen's answers (the nine questions). It decides whether the "
+        "booking is made, held until medical clearance, or not made at all."
+    )
+    screen_consent: bool = Field(
+        description="The patient's separate consent to the use of their answers: must be true. "
+        "The words they agree to: " + intake.CONSENT_TEXT,
+        json_schema_extra={"const": True},
     )
 
     @field_validator("start")
@@ -187,6 +275,13 @@ class BookingCreate(_Request):
     def _agree_policy(cls, value: bool) -> bool:
         if value is not True:
             raise ValueError("Please agree to the cancellation policy (send true).")
+        return value
+
+    @field_validator("screen_consent")
+    @classmethod
+    def _screen_consent(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError(SCREEN_CONSENT_MESSAGE)
         return value
 
     @field_validator("name")
@@ -237,6 +332,86 @@ class CancelRequest(_Request):
     """An empty object: ``{}``."""
 
 
+# Restriction ticks, from the clearance service's own list.
+RestrictionTick = StrEnum("RestrictionTick", {key: key for key in RESTRICTION_TICKS})
+RestrictionTick.__doc__ = "; ".join(f"{k}: {v}" for k, v in RESTRICTION_TICKS.items())
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_MESSAGE = "Please give the date as YYYY-MM-DD, for example 2027-03-04."
+
+
+class ClearanceRequest(_Request):
+    """What the patient's clinician said (DOMAIN.md section 2), with their attestation."""
+
+    clinician_name: str = Field(
+        json_schema_extra=_text_schema(CLEARANCE_LIMITS["clinician_name"], "Who the patient saw.")
+    )
+    clinician_kind: ClinicianKind = Field(description="What kind of clinician they are.")
+    consultation_date: str = Field(
+        pattern=DATE_PATTERN,
+        description="When the patient saw them (YYYY-MM-DD): not in the future, and at most "
+        "CLEARANCE_MAX_AGE_DAYS (30 by default) ago.",
+        json_schema_extra={"format": "date", "examples": ["2027-03-04"]},
+    )
+    outcome: ClearanceOutcome = Field(
+        description="cleared: massage is fine; cleared_with_restrictions: fine with "
+        "restrictions (a therapist approves them); not_cleared: no massage for now."
+    )
+    restriction_ticks: list[RestrictionTick] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="The restrictions the clinician gave, if any."
+    )
+    restrictions: str = Field(
+        default="",
+        json_schema_extra=_text_schema(
+            CLEARANCE_LIMITS["restrictions"], "Anything else about the restrictions."
+        ),
+    )
+    truthful: bool = Field(
+        description="This is true, and the patient will tell the clinic if anything changes: "
+        "must be true.",
+        json_schema_extra={"const": True},
+    )
+
+    @field_validator("clinician_name")
+    @classmethod
+    def _clinician_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Please tell us who you saw.")
+        return _cleaned(validation.clean_name, value, max_length=CLEARANCE_LIMITS["clinician_name"])
+
+    @field_validator("consultation_date")
+    @classmethod
+    def _consultation_date(cls, value: str) -> str:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "Please give the date as YYYY-MM-DD, for example 2027-03-04."
+            ) from None
+        return value
+
+    @field_validator("restrictions")
+    @classmethod
+    def _restrictions(cls, value: str) -> str:
+        return _cleaned(
+            validation.clean_text,
+            value,
+            max_length=CLEARANCE_LIMITS["restrictions"],
+            multiline=True,
+        )
+
+    @field_validator("truthful")
+    @classmethod
+    def _truthful(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("Please confirm that this is true (send true).")
+        return value
+
+    @property
+    def consultation_day(self) -> date:
+        return date.fromisoformat(self.consultation_date)
+
+
 def _cleaned(func: Callable[..., str], value: str, **kwargs: Any) -> str:
     try:
         return func(value, **kwargs)
@@ -255,6 +430,12 @@ _BY_FIELD = {
     ),
     ("idempotency_key", "string_pattern_mismatch"): "Use 8 to 64 letters, digits, - or _.",
     ("price", "extra_forbidden"): "The price comes from the service; do not send it.",
+    ("screen_consent", "bool_type"): SCREEN_CONSENT_MESSAGE,
+    ("clinician_kind", "enum"): "Please tell us what kind of clinician they are.",
+    ("consultation_date", "string_pattern_mismatch"): DATE_MESSAGE,
+    ("outcome", "enum"): "Please tell us what they said.",
+    ("restriction_ticks", "enum"): "Unknown restriction.",
+    ("truthful", "bool_type"): "Please confirm that this is true (send true).",
 }
 _BY_TYPE = {
     "missing": "This field is required.",
@@ -263,6 +444,9 @@ _BY_TYPE = {
     "int_type": "Must be a whole number (a JSON integer).",
     "bool_type": "Must be true or false.",
     "dict_type": "Must be a JSON object.",
+    "model_type": "Must be a JSON object.",
+    "list_type": "Must be a JSON array.",
+    "enum": "Choose one of the values the API document lists.",
     "greater_than_equal": "Choose one of the lengths the service offers.",
     "less_than_equal": "Choose one of the lengths the service offers.",
     "string_too_long": "That is too long.",
@@ -285,9 +469,14 @@ def field_errors(error: ValidationError) -> dict[str, str]:
             if problem["type"] == "json_invalid":
                 raise BodyError("The body is not valid JSON.")
             raise BodyError("The body must be a JSON object.")
-        name = ".".join(str(part) for part in loc)
+        # An item of an array is reported on the array: "screen.history", not ".history.0".
+        parts = [str(part) for part in loc if not isinstance(part, int)]
+        name = ".".join(parts)
         kind = problem["type"]
-        if kind == "value_error":
+        if len(parts) == 2 and parts[0] == "screen" and kind != "extra_forbidden":
+            # Every problem with an answer gets the screen's own words for it.
+            message = SCREEN_MESSAGES.get(parts[1], problem["msg"])
+        elif kind == "value_error":
             message = str(problem.get("ctx", {}).get("error", problem["msg"]))
         else:
             message = _BY_FIELD.get((name, kind)) or _BY_TYPE.get(kind) or problem["msg"]
@@ -328,12 +517,42 @@ class BookingOut(_Response):
 
 
 class BookingCreated(_Response):
+    outcome: BookedOutcome = Field(
+        description='What the pain screen decided: "book"; "flag" (booked; the therapist sees '
+        'the flags); "hold" (the time is reserved but the booking stays "held" until the '
+        "patient confirms medical clearance by hold_expires_at; a returning patient's valid "
+        'clearance may cover it, and then the booking is "confirmed" at once).'
+    )
+    message: str | None = Field(
+        description="What to tell the patient about a held booking; null when it is confirmed."
+    )
     booking: BookingOut
     manage_url: str | None = Field(
         description="The manage link. Only in the response that created the booking; null on "
         "a replay of the same idempotency_key (the link is never stored in readable form)."
     )
     note: str | None = None
+
+
+class ScreenStopped(_Response):
+    """The pain screen stopped the booking: nothing was booked and the answers were not kept."""
+
+    outcome: StoppedOutcome = Field(
+        description='"emergency" (medical help now), "urgent" (see a doctor today) or '
+        '"declined" (told not to have massage).'
+    )
+    message: str = Field(description="What to tell the patient, with the clinic's numbers.")
+    booking: None = Field(description="Always null: no booking was made.")
+
+
+class ClearanceResponse(_Response):
+    result: Literal["confirmed", "awaiting_approval", "released"] = Field(
+        description='"confirmed": the booking is confirmed; "awaiting_approval": cleared with '
+        "restrictions, a therapist checks them and the booking stays held meanwhile; "
+        '"released": not cleared, the time is released at no charge.'
+    )
+    message: str = Field(description="What to tell the patient.")
+    booking: BookingOut
 
 
 class BookingResponse(_Response):
@@ -355,12 +574,15 @@ class ErrorDetail(_Response):
     reason: str | None = Field(
         default=None,
         description='Why a change was refused (409): "taken", "not_active", "cutoff", '
-        '"same_time" or "idempotency_key_reused"; absent otherwise.',
+        '"same_time", "idempotency_key_reused", "not_suitable", "not_held"; absent otherwise.',
     )
     alternatives: list[SlotOut] | None = Field(
         default=None, description='The nearest free starts (409 "taken"); absent otherwise.'
     )
     id: str | None = Field(default=None, description="Reference to quote for a 500.")
+    request_id: str | None = Field(
+        default=None, description="This request's reference (also the X-Request-ID header)."
+    )
 
 
 class ErrorResponse(_Response):

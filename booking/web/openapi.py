@@ -91,8 +91,8 @@ def _models(operations) -> list[tuple[type[BaseModel], str]]:
     for op in operations:
         if op.request is not None:
             wanted[(op.request, "validation")] = None
-        for _, model in op.responses.values():
-            if model is not None:
+        for _, body in op.responses.values():
+            for model in _alternatives(body):
                 wanted[(model, "serialization")] = None
     return list(wanted)
 
@@ -125,14 +125,27 @@ def _operation(rule, method: str, op: Operation, ref) -> dict:
             "content": {"application/json": {"schema": ref(op.request, "validation")}},
         }
     responses: dict[str, Any] = {}
-    for status, (description, model) in sorted(op.responses.items()):
-        schema = ref(model, "serialization") if model is not None else {"type": "object"}
+    for status, (description, body) in sorted(op.responses.items()):
+        models = _alternatives(body)
+        if not models:
+            schema = {"type": "object"}
+        elif len(models) == 1:
+            schema = ref(models[0], "serialization")
+        else:
+            schema = {"oneOf": [ref(model, "serialization") for model in models]}
         responses[str(status)] = {
             "description": description,
             "content": {"application/json": {"schema": schema}},
         }
     doc["responses"] = responses
     return doc
+
+
+def _alternatives(body) -> tuple[type[BaseModel], ...]:
+    """The models a response body may be: none, one, or any one of several (``oneOf``)."""
+    if body is None:
+        return ()
+    return body if isinstance(body, tuple) else (body,)
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict]:

@@ -61,7 +61,7 @@ def assert_400(response, *field_names: str) -> dict:
     error = response.get_json()["error"]
     assert error["code"] == 400
     assert isinstance(error["message"], str) and error["message"]
-    assert set(error) <= {"code", "message", "fields"}
+    assert set(error) <= {"code", "message", "fields", "request_id"}
     for name in field_names:
         assert name in error["fields"]
     return error

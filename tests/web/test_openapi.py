@@ -101,3 +101,37 @@ def test_the_older_views_send_what_the_document_says(client, demo):
 
 def test_the_document_sets_no_cookie(client):
     assert "Set-Cookie" not in client.get(DOC).headers
+
+
+def test_the_screen_schema_lists_exactly_the_intake_choices(document):
+    from booking import intake
+
+    schemas = document["components"]["schemas"]
+    screen = schemas["ScreenIn"]["properties"]
+    for name, enum in [
+        ("location", intake.PainLocation),
+        ("duration", intake.PainDuration),
+        ("recent_injury", intake.RecentInjury),
+    ]:
+        target = screen[name]["$ref"].rsplit("/", 1)[1]
+        assert schemas[target]["enum"] == [m.value for m in enum]
+    for name, enum in [
+        ("emergency_symptoms", intake.EmergencySymptom),
+        ("urgent_symptoms", intake.UrgentSymptom),
+        ("history", intake.HistoryItem),
+    ]:
+        assert screen[name]["type"] == "array"
+        target = screen[name]["items"]["$ref"].rsplit("/", 1)[1]
+        assert schemas[target]["enum"] == [m.value for m in enum]
+    booleans = {n for n, p in screen.items() if p.get("type") == "boolean"}
+    assert booleans == {
+        "sudden_onset",
+        "disturbs_sleep_or_daily_life",
+        "long_term_steroids",
+        "under_care",
+        "told_not_to_massage",
+    }
+    assert screen["pain_score"].items() >= {"type": "integer", "minimum": 0, "maximum": 10}.items()
+    outcomes = schemas["BookingCreated"]["properties"]["outcome"]["enum"]
+    stopped = schemas["ScreenStopped"]["properties"]["outcome"]["enum"]
+    assert sorted(outcomes + stopped) == sorted(o.value for o in intake.Outcome)
