@@ -7,15 +7,19 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
 export FLASK_APP := wsgi
 
-.PHONY: help install run test test-pg test-all lint format bench clean
+.PHONY: help install run serve test test-pg test-all e2e e2e-deps lint format audit instance-data-key bench clean
 
 help:
 	@echo "make run       create .venv, install, migrate, seed the demo clinic, serve on http://127.0.0.1:$(PORT)"
+	@echo "make serve     gunicorn (gunicorn.conf.py) with the worker beside it, as in production"
 	@echo "make test      the portable test suite (SQLite)"
+	@echo "make e2e       browser and accessibility tests in Debian's Chromium (installed if missing)"
 	@echo "make test-all  lint + the suite on SQLite and on PostgreSQL ($(PG_TEST_URL))"
 	@echo "make lint      ruff"
+	@echo "make audit     pip-audit: fails on a known vulnerability that has a fixed version"
 	@echo "make bench     benchmarks that print figures"
 
 # A virtual environment with the app and its dev tools; rebuilt when pyproject.toml changes.
@@ -35,9 +39,15 @@ instance/config.py:
 	@$(PYTHON) -c "import secrets; print('# Local settings for this checkout (git-ignored), written by make run.\nSECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
 	@echo "Wrote instance/config.py with a new random SECRET_KEY."
 
+# Health data is encrypted at rest (booking/crypto.py): a per-checkout key, added once.
+instance-data-key: install instance/config.py
+	@grep -q '^DATA_ENCRYPTION_KEYS' instance/config.py || { \
+	  $(BIN)/python -c "from cryptography.fernet import Fernet; print('DATA_ENCRYPTION_KEYS = [' + repr(Fernet.generate_key().decode()) + ']')" >> instance/config.py; \
+	  echo "Added a new DATA_ENCRYPTION_KEYS to instance/config.py."; }
+
 # The web server and the worker (emails, hold expiry, reminders) side by side; Ctrl-C, or the
 # web server stopping for any reason, stops both.
-run: install instance/config.py
+run: install instance/config.py instance-data-key
 	$(BIN)/flask db upgrade
 	$(BIN)/flask booking seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)"
@@ -45,13 +55,38 @@ run: install instance/config.py
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# Production-style: gunicorn (workers, bind and proxy trust from gunicorn.conf.py and the
+# environment) and the worker, reading the same FLASK_* settings. Ctrl-C stops both.
+serve: install instance/config.py instance-data-key
+	$(BIN)/flask db upgrade
+	@echo "gunicorn on 127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)"
+	@$(BIN)/flask booking worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+
 test: install
 	$(BIN)/python -m pytest -q
 
 test-pg: install
 	BOOKING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
-test-all: install lint test test-pg
+test-all: install lint audit test test-pg e2e
+
+# Browser tests: Debian's Chromium (never a downloaded browser), axe-core and Lighthouse from
+# npm into node_modules/ (git-ignored), Playwright for Python told not to fetch browsers.
+e2e-deps: install
+	@[ -x $(CHROMIUM) ] || { echo "$(CHROMIUM) is missing: installing Debian's chromium"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
+	  else npm install --no-audit --no-fund --loglevel=error; fi
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+
+# The browser tests' server runs on PostgreSQL, as in production; E2E_DATABASE_URL= (empty)
+# runs it on a SQLite file instead.
+E2E_DATABASE_URL ?= $(PG_TEST_URL)
+e2e: e2e-deps
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 BOOKING_TEST_DATABASE_URL=$(E2E_DATABASE_URL) \
+	  $(BIN)/python -m pytest -q tests/e2e
 
 lint: install
 	$(BIN)/ruff check .
@@ -61,7 +96,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install
+# Needs PyPI's vulnerability data (or OSV) on the network; offline it warns loudly and passes
+# (AUDIT_STRICT=1 makes that a failure).
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py
+
+bench: install e2e-deps
 	@for script in benchmarks/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script"; done
 
 clean:

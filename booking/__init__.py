@@ -41,13 +41,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _resolve_database_uri(app)
     _refuse_development_key(app)
+    _load_data_encryption_keys(app)
 
-    from booking import database, errors, web
+    from booking import database, errors, logs, security, static_assets, web
     from booking.cli import register_cli
 
+    logs.init_app(app)
+    security.init_app(app)
     database.init_app(app)
     errors.init_app(app)
     web.init_app(app)
+    static_assets.init_app(app)
     register_cli(app)
     return app
 
@@ -74,3 +78,10 @@ def _refuse_development_key(app: Flask) -> None:
             "Refusing to start: SECRET_KEY is too short to be secret; use at least 32 "
             "random characters."
         )
+
+
+def _load_data_encryption_keys(app: Flask) -> None:
+    # Health data is encrypted at rest: outside debug and testing, no key means no start.
+    from booking import crypto
+
+    crypto.init_app(app)

@@ -37,7 +37,9 @@ def purge_command() -> None:
 
 def register_cli(app: Flask) -> None:
     from booking import (
+        cli_check,  # noqa: F401 - its commands join booking_cli
         cli_notify,  # noqa: F401 - its commands join booking_cli
+        cli_security,  # noqa: F401 - its commands join booking_cli
         cli_staff,  # noqa: F401 - its commands join booking_cli
     )
 

@@ -18,7 +18,11 @@ SECRET_KEY = DEVELOPMENT_SECRET_KEY
 # Storage. None means "a SQLite file in the instance folder", resolved in create_app
 # because the instance path is only known there.
 SQLALCHEMY_DATABASE_URI: str | None = None
-SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+# hide_parameters: a database error's message never carries the values (health answers,
+# contact details) into a log line.
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+# How long a SQLite writer waits for the write lock before the request gets a 503.
+SQLITE_BUSY_TIMEOUT_MS = 30000
 
 # Forms
 WTF_CSRF_ENABLED = True
@@ -26,9 +30,25 @@ WTF_CSRF_TIME_LIMIT = None  # the session bounds a token's life; a slow patient 
 
 # Requests
 MAX_CONTENT_LENGTH = 256 * 1024
+MAX_FORM_MEMORY_SIZE = 64 * 1024  # any one form field
+MAX_FORM_PARTS = 200  # fields in one form
+# Cookies: production sets SECURE_COOKIES, which makes the session cookie Secure and names
+# it ``__Host-session`` (see booking.security). Sign-in never sets a "remember me" cookie.
+SECURE_COOKIES = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# How many reverse proxies in front of the app append to X-Forwarded-For (and set
+# X-Forwarded-Proto). 0: the headers are ignored and the client is the peer address.
+TRUSTED_PROXY_COUNT = 0
+# Seconds a client is asked to wait (Retry-After) when the database is locked or down.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+
+# Logs: one JSON object per line on stderr. None means "JSON unless testing".
+LOG_JSON: bool | None = None
+LOG_LEVEL = "INFO"
 
 # Mail (the Confirmations issue builds on these names)
 MAIL_SERVER: str | None = None
@@ -41,6 +61,15 @@ RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
 STAFF_LOGIN_LIMIT_PER_ADDRESS = "10 per minute"
 STAFF_LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed attempts at one email address
+BOOKING_SUBMIT_LIMIT_PER_ADDRESS = "20 per hour"  # POST /book/review, POST /api/v1/bookings
+BOOKING_SUBMIT_LIMIT_PER_EMAIL = "10 per day"  # the same, by the patient's email address
+# /manage/*, /feeds/*, /api/v1/bookings/<token>: guesses at a token, per address
+TOKEN_LOOKUP_LIMIT_PER_ADDRESS = "120 per hour"  # noqa: S105 (a rate, not a secret)
+API_LIMIT_PER_ADDRESS = "300 per hour"  # everything under /api/v1
+# Hold squatting: how many future bookings (and, of those, holds) one email may have at once
+# through online booking. Reception is not capped.
+BOOKING_MAX_FUTURE_PER_EMAIL = 4
+BOOKING_MAX_HOLDS_PER_EMAIL = 2
 
 # Staff sessions
 STAFF_IDLE_TIMEOUT_MINUTES = 30

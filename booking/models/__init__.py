@@ -5,6 +5,7 @@ Importing this package registers every table on ``db.metadata`` (Alembic needs t
 
 from booking.models.audit import ActorKind, AuditEvent
 from booking.models.booking import Booking, BookingSource, BookingStatus, ManageToken
+from booking.models.cache import CacheVersion
 from booking.models.catalog import Service, ServiceDuration
 from booking.models.clinical import (
     ApprovalState,
@@ -17,9 +18,11 @@ from booking.models.clinical import (
 )
 from booking.models.draft import BookingDraft
 from booking.models.feeds import FeedToken
+from booking.models.notes import StaffNote
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from booking.models.people import Patient, Therapist
 from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
+from booking.models.settings import ClinicSetting
 from booking.models.staff import StaffRole, StaffUser
 
 __all__ = [
@@ -30,9 +33,11 @@ __all__ = [
     "BookingDraft",
     "BookingSource",
     "BookingStatus",
+    "CacheVersion",
     "Clearance",
     "ClearanceOutcome",
     "ClearanceSource",
+    "ClinicSetting",
     "ClinicianKind",
     "Closure",
     "FeedToken",
@@ -46,6 +51,7 @@ __all__ = [
     "ScreenOutcomeCount",
     "Service",
     "ServiceDuration",
+    "StaffNote",
     "StaffRole",
     "StaffUser",
     "Therapist",

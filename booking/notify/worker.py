@@ -359,9 +359,32 @@ def run_jobs(now: datetime) -> Counter[str]:
     return counts
 
 
+PURGE_EVERY = timedelta(hours=1)
+_last_purge: datetime | None = None
+
+
+def run_daily_duties(now: datetime) -> Counter[str]:
+    """Retention purge (DOMAIN.md section 5), run at most hourly by each worker.
+
+    The purge is idempotent, so several workers doing it costs a few cheap statements.
+    """
+    global _last_purge
+    counts: Counter[str] = Counter()
+    if _last_purge is not None and _last_purge <= now < _last_purge + PURGE_EVERY:
+        return counts
+    from booking.services.retention import purge
+
+    report = purge(now=now)
+    counts["answers_purged"] = report.answers_removed
+    counts["drafts_purged"] = report.drafts_removed
+    _last_purge = now
+    return counts
+
+
 def run_pass(now: datetime) -> Counter[str]:
     """One worker pass: the jobs, then delivery until nothing due is left."""
     counts = run_jobs(now)
+    counts.update(run_daily_duties(now))
     batch = int(setting("WORKER_BATCH_SIZE"))
     while True:
         delivered = deliver_due(now, batch=batch)

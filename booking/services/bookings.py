@@ -10,12 +10,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.intake import ScreenAnswers, assess, patient_message
-from booking.models import Booking, BookingSource, BookingStatus, Intake, MessageKind, Service
+from booking.models import (
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Intake,
+    MessageKind,
+    Patient,
+    Service,
+)
 from booking.notify import outbox
 from booking.scheduling import (
     Slot,
@@ -234,6 +242,8 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
     hold = assessment is not None and assessment.needs_clearance and covered_by is None
     earliest = availability.hold_start_bound(now) if hold else None
     start = request.start.astimezone(now.tzinfo)
+    if request.source is BookingSource.ONLINE:
+        _refuse_hold_squatting(request.email, hold=hold, now=now)
 
     def attempt():
         holds.expire_overdue(now=now, actor=Actor.system())
@@ -375,6 +385,36 @@ def _assess(request: BookingRequest, service: Service, now: datetime):
         clearance = screening.covering_clearance(request.email, request.screen, now=now)
         covered_by = clearance.id if clearance is not None else None
     return assessment, covered_by
+
+
+def _refuse_hold_squatting(email: str, *, hold: bool, now: datetime) -> None:
+    """Refuse an online booking that would give ``email`` too many future bookings or holds.
+
+    Counts live holds and confirmed bookings still to come, by the booking's contact email
+    or its patient's. Raises BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL,
+    or, for a booking that will be held, above BOOKING_MAX_HOLDS_PER_EMAIL.
+    """
+    live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
+    counts = db.session.execute(
+        select(func.count(), func.count().filter(live_hold))
+        .select_from(Booking)
+        .join(Patient, Booking.patient_id == Patient.id)
+        .where(
+            or_(Booking.contact_email == email, Patient.email == email),
+            Booking.starts_at > now,
+            live_hold | (Booking.status == BookingStatus.CONFIRMED),
+        )
+    ).one()
+    future, holds_now = counts
+    c = _settings()
+    if future >= c["BOOKING_MAX_FUTURE_PER_EMAIL"] or (
+        hold and holds_now >= c["BOOKING_MAX_HOLDS_PER_EMAIL"]
+    ):
+        raise BookingError(
+            "too_many",
+            "You already have as many appointments booked with us as we can take online. "
+            f"Please call us on {c['CLINIC_PHONE']} to book another.",
+        )
 
 
 class _TakenSignal(Exception):

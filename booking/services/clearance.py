@@ -128,7 +128,18 @@ def attest(
 
     def attempt() -> tuple[Clearance, str]:
         holds.expire_overdue(now=now, actor=Actor.system())
-        current = db.session.get(Booking, booking_id, populate_existing=True)
+        # Lock the booking row (PostgreSQL; SQLite's writer lock already serialises), so
+        # two statements for one hold are decided one after the other.
+        current = db.session.scalars(
+            select(Booking)
+            .where(Booking.id == booking_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if pending_clearance(booking_id) is not None:
+            raise BookingError(
+                "not_held", "We already have your clearance; your therapist is checking it."
+            )
         live_hold = current.status is BookingStatus.HELD and current.blocks_at(now)
         lapsed = current.status is BookingStatus.EXPIRED and current.starts_at > now
         if not (live_hold or lapsed):

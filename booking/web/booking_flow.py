@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 
-from booking import clock
+from booking import clock, limits
 from booking.intake import (
     CONSENT_TEXT,
     HOLD_MESSAGE,
@@ -41,7 +41,14 @@ from booking.services import availability, bookings, catalog, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import drafts, picker
-from booking.web.forms import ChooseTreatmentForm, ConfirmForm, DetailsForm, ScreenForm, TimeForm
+from booking.web.forms import (
+    ChooseTreatmentForm,
+    ConfirmForm,
+    DetailsForm,
+    ScreenForm,
+    TimeForm,
+    choices,
+)
 
 bp = Blueprint("book", __name__, url_prefix="/book")
 
@@ -132,13 +139,15 @@ def choose():
     data = drafts.load()
     services = catalog.active_services()
     form = ChooseTreatmentForm()
-    form.option.choices = [
+    form.option.choices = choices(
         (f"{s.slug}:{d.minutes}", f"{s.name}, {d.minutes} minutes")
         for s in services
         for d in s.durations
-    ]
+    )
     therapists = catalog.active_therapists()
-    form.therapist.choices = [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
+    form.therapist.choices = choices(
+        [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
+    )
     assessment = _assessment(data)
     no_deep_pressure = assessment is not None and assessment.no_deep_pressure
     if request.method == "GET":
@@ -351,9 +360,11 @@ def details():
 
 
 @bp.route("/review", methods=["GET", "POST"])
+@limits.booking_submissions
 def review():
     form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
+    submitted = request.method == "POST" and form.validate_on_submit()
+    if submitted:
         # A second submit of the same form (double click, retry, back and resubmit)
         # returns the booking the first one made.
         done = bookings.find_by_form_key(form.form_key.data)
@@ -371,12 +382,17 @@ def review():
     details = data.get("details")
     if not details:
         return redirect(url_for("book.details"))
-    if not data.get("form_key"):
+    if not data.get("form_key") and request.method == "GET":
         data = drafts.save(form_key=secrets.token_urlsafe(24))
-    form.form_key.data = data["form_key"]
+    # Only the key this draft handed out books; anything else (a stale page from an
+    # earlier attempt, a forged value) shows the review again to be confirmed.
+    stale = request.method == "POST" and (
+        not submitted or form.form_key.data != data.get("form_key")
+    )
+    form.form_key.data = data.get("form_key")
     error = None
     alternatives = []
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and not stale:
         request_ = bookings.BookingRequest(
             service_id=choice.service.id,
             minutes=choice.minutes,
@@ -430,10 +446,11 @@ def review():
         start=start,
         details=details,
         price=price,
-        held=bool(data.get("hold")),
+        held=_hold_bound(data, clock.now()) is not None,
         step=step_info("book.review"),
         policy=bookings.policy_snapshot(),
-    )
+        stale=stale,
+    ), (400 if stale else 200)
 
 
 @bp.get("/done/<ref>")

@@ -10,6 +10,7 @@ from flask import session
 from booking import clock
 from booking.extensions import db
 from booking.models import BookingDraft
+from booking.services.locking import write_transaction
 
 SESSION_KEY = "booking_draft"
 
@@ -22,7 +23,16 @@ def load() -> dict[str, Any]:
 
 
 def save(**changes: Any) -> dict[str, Any]:
-    """Merge ``changes`` into the draft (creating it) and commit; return the new data."""
+    """Merge ``changes`` into the draft (creating it) and commit; return the new data.
+
+    Runs in a write transaction (the lock first, then the read), so a GET that saves, such
+    as the review page minting its form key, never fails to upgrade a read on SQLite.
+    """
+    with write_transaction():
+        return _save(changes)
+
+
+def _save(changes: dict[str, Any]) -> dict[str, Any]:
     key = session.get(SESSION_KEY)
     draft = db.session.get(BookingDraft, key) if isinstance(key, str) else None
     now = clock.now()
@@ -38,7 +48,6 @@ def save(**changes: Any) -> dict[str, Any]:
             data[name] = value
     draft.data = data
     draft.updated_at = now
-    db.session.commit()
     return data
 
 

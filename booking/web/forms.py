@@ -18,12 +18,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import EmailField, TelField
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import clock, validation
 
 LIMITS = {"name": 100, "email": 254, "phone": 20, "note": 2000}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Build select or radio options from ``(value, label)`` pairs (WTForms 3.3 deprecates
+    plain tuples)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 def _check(func, **kwargs):
@@ -119,7 +126,9 @@ def _age(born: date, today: date) -> int:
 class ConfirmForm(FlaskForm):
     """The review page's button; ``form_key`` makes a resubmission return the same booking."""
 
-    form_key = HiddenField(validators=[DataRequired()])
+    form_key = HiddenField(
+        validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}\Z", message="Please try again.")]
+    )
 
 
 class CancelForm(FlaskForm):
@@ -146,12 +155,14 @@ class ClearanceForm(FlaskForm):
     )
     clinician_kind = RadioField(
         "What kind of clinician are they?",
-        choices=[
-            ("gp", "GP"),
-            ("consultant", "Hospital consultant"),
-            ("physiotherapist", "Physiotherapist"),
-            ("other", "Other"),
-        ],
+        choices=choices(
+            [
+                ("gp", "GP"),
+                ("consultant", "Hospital consultant"),
+                ("physiotherapist", "Physiotherapist"),
+                ("other", "Other"),
+            ]
+        ),
         validate_choice=True,
         validators=[DataRequired("Please tell us what kind of clinician they are.")],
     )
@@ -162,21 +173,25 @@ class ClearanceForm(FlaskForm):
     )
     outcome = RadioField(
         "What did they say?",
-        choices=[
-            ("cleared", "Massage is fine for me"),
-            ("cleared_with_restrictions", "Massage is fine, with some restrictions"),
-            ("not_cleared", "I shouldn't have massage for now"),
-        ],
+        choices=choices(
+            [
+                ("cleared", "Massage is fine for me"),
+                ("cleared_with_restrictions", "Massage is fine, with some restrictions"),
+                ("not_cleared", "I shouldn't have massage for now"),
+            ]
+        ),
         validate_choice=True,
         validators=[DataRequired("Please tell us what they said.")],
     )
     restriction_ticks = SelectMultipleField(
         "Restrictions",
-        choices=[
-            ("avoid_area", "Avoid an area"),
-            ("light_pressure_only", "Light pressure only"),
-            ("no_deep_pressure", "No deep pressure"),
-        ],
+        choices=choices(
+            [
+                ("avoid_area", "Avoid an area"),
+                ("light_pressure_only", "Light pressure only"),
+                ("no_deep_pressure", "No deep pressure"),
+            ]
+        ),
         validate_choice=True,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
