@@ -276,8 +276,13 @@ def slots_for(
     therapist_id: int | None = None,
     earliest_start: datetime | None = None,
     exclude_booking_id: int | None = None,
+    rules: Policy | None = None,
 ) -> Availability:
-    """Return the bookable starts for ``service`` lasting ``minutes`` on those local days."""
+    """Return the bookable starts for ``service`` lasting ``minutes`` on those local days.
+
+    ``rules`` replaces the clinic's policy (the cache computes without notice or horizon
+    and applies them when it reads).
+    """
     zone = clinic_zone()
     window_start, window_end = utc_window(first_day, last_day, zone)
     window = load_window(service.id, window_start, window_end, therapist_id, exclude_booking_id)
@@ -298,7 +303,7 @@ def slots_for(
         bookings=window.bookings,
         closures=window.closures,
         now=now,
-        policy=policy(),
+        policy=rules or policy(),
     )
     return Availability(slots=slots, window=window)
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import CacheVersion, Service
 from booking.models.cache import SCHEDULE
-from booking.scheduling import Policy, Slot, SlotQuery, find_slots
+from booking.scheduling import Policy, Slot
 from booking.services import availability
 
 MAX_ENTRIES = 256
@@ -117,9 +117,7 @@ def slots(
         store.hits += 1
     else:
         store.misses += 1
-        entry = _compute(
-            service, minutes, first_day, last_day, therapist_id, now, policy, zone, version
-        )
+        entry = _compute(service, minutes, first_day, last_day, therapist_id, now, policy, version)
         if version is not None:
             store.put(key, entry)
     lowest = now + policy.min_notice
@@ -131,39 +129,25 @@ def slots(
     )
 
 
-def _compute(service, minutes, first_day, last_day, therapist_id, now, policy, zone, version):
-    window = availability.load_window(
-        service.id, *availability.utc_window(first_day, last_day, zone), therapist_id
-    )
-    query = SlotQuery(
-        service_id=service.id,
-        duration_minutes=minutes,
-        buffer_minutes=service.buffer_minutes,
-        first_day=first_day,
-        last_day=last_day,
-        therapist_ids=None if therapist_id is None else frozenset({therapist_id}),
-    )
-    found = find_slots(
-        query,
-        tz=zone,
-        therapists=window.therapists,
-        room_ids=window.room_ids,
-        bookings=window.bookings,
-        closures=window.closures,
+def _compute(service, minutes, first_day, last_day, therapist_id, now, policy, version):
+    found = availability.slots_for(
+        service,
+        minutes,
+        first_day,
+        last_day,
         now=now,
-        policy=Policy(
-            slot_minutes=policy.slot_minutes, min_notice=timedelta(0), horizon=_UNBOUNDED
-        ),
+        therapist_id=therapist_id,
+        rules=Policy(slot_minutes=policy.slot_minutes, min_notice=timedelta(0), horizon=_UNBOUNDED),
     )
     live_holds = [
         b.hold_expires_at
-        for b in window.bookings
+        for b in found.window.bookings
         if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at > now
     ]
     return _Entry(
         version=version or 0,
         computed_at=now,
         valid_until=min(live_holds, default=None),
-        slots=tuple(found),
-        slugs=dict(window.slugs),
+        slots=tuple(found.slots),
+        slugs=dict(found.window.slugs),
     )
