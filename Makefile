@@ -101,8 +101,12 @@ format: install
 audit: install
 	$(BIN)/python scripts/audit_dependencies.py
 
+# Every script in benchmarks/ (availability.py, booking_race.py, pages.py, ...), each on its
+# own scratch database; all run even if one fails, and then make fails.
 bench: install e2e-deps
-	@for script in benchmarks/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script"; done
+	@failed=""; for script in benchmarks/*.py; do [ -e "$$script" ] || continue; \
+	  echo "== $$script"; $(BIN)/python "$$script" || failed="$$failed $$script"; done; \
+	  [ -z "$$failed" ] || { echo "Benchmarks that failed:$$failed"; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,526 @@
+"""Booking race benchmark: prints figures, asserts nothing on time (``make bench``).
+
+Against gunicorn with 2 workers on PostgreSQL (its own database ``bench_race``, or
+``BENCH_RACE_DATABASE_URL``), through ``POST /api/v1/bookings`` over loopback:
+
+1. 64 client threads book DISTINCT free slots for 20 s. The free starts are read first from
+   ``GET /api/v1/availability``; each client gets its own disjoint list of
+   (therapist, start) targets, whole start times at a time, so two clients never want the
+   same therapist or compete for a room: a 409 here would be a bug, not a lost race.
+   Prints bookings per second (target at least 150), the 201 / 409 / other counts and the
+   latency p50 / p95.
+2. 64 clients all aim at the same slot at once (a ``threading.Barrier``), a few rounds on
+   different slots: prints how many bookings each round made - it must be exactly 1, checked
+   in the database afterwards - and the p95 latency of the refusals (409).
+
+Each booking uses its own email address, as real patients do, so the per-email caps are not
+in play; the per-address rate limits are switched off (``FLASK_RATELIMIT_ENABLED=false``)
+because every client here shares one address. The worker process (emails) is not needed.
+Never touches the test database or the developer's instance folder.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Isolate from instance/config.py before anything builds an app.
+INSTANCE = tempfile.mkdtemp(prefix="bench-race-")
+os.environ["BOOKING_INSTANCE_PATH"] = INSTANCE
+
+from cryptography.fernet import Fernet  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from booking import clock, create_app  # noqa: E402
+from booking.extensions import db  # noqa: E402
+from booking.intake import ScreenAnswers  # noqa: E402
+from booking.models import (  # noqa: E402
+    Booking,
+    BookingStatus,
+    Room,
+    Service,
+    ServiceDuration,
+    Therapist,
+    WorkingHours,
+)
+from booking.services import availability  # noqa: E402
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_race"
+THERAPISTS, ROOMS = 10, 10
+OPEN, CLOSE = 7 * 60, 22 * 60  # every day of the week
+SERVICE, MINUTES, PRICE, BUFFER = "back-massage", 30, 3500, 10
+# Start times on a grid wider than duration + buffer: bookings at different grid times never
+# overlap, for a therapist or a room.
+GRID = 45
+CLIENTS, SECONDS = 64, 20.0
+RACE_CLIENTS, RACE_ROUNDS = 64, 5
+WORKERS = 2
+TARGET_RATE = 150.0
+# A benign pain screen: the outcome is "book", never a hold.
+SCREEN = ScreenAnswers(
+    location="lower_back",
+    duration="over_12_weeks",
+    sudden_onset=False,
+    pain_score=3,
+    disturbs_sleep_or_daily_life=False,
+    recent_injury="none",
+    long_term_steroids=False,
+).to_data()
+
+
+# --- The database and the clinic ----------------------------------------------------------
+
+
+def database_url() -> str:
+    url = os.environ.get("BENCH_RACE_DATABASE_URL") or PG_DEFAULT
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise SystemExit("booking_race.py measures PostgreSQL only (exclusion constraints).")
+    if parsed.database in ("test", "postgres"):
+        raise SystemExit(f"Refusing to reset database {parsed.database!r}: use a scratch one.")
+    admin = create_engine(
+        parsed.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+    with admin.connect() as conn:
+        found = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+        )
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    # A fresh schema every run: this database is the benchmark's own.
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def build_clinic() -> None:
+    service = Service(
+        slug=SERVICE,
+        name="Back massage",
+        summary="Benchmark service.",
+        buffer_minutes=BUFFER,
+        durations=[ServiceDuration(minutes=MINUTES, price_pence=PRICE)],
+    )
+    therapists = [
+        Therapist(
+            slug=f"therapist-{n:02d}",
+            name=f"Therapist {n}",
+            position=n,
+            services=[service],
+            working_hours=[
+                WorkingHours(weekday=day, start_minute=OPEN, end_minute=CLOSE) for day in range(7)
+            ],
+        )
+        for n in range(THERAPISTS)
+    ]
+    rooms = [Room(slug=f"room-{n}", name=f"Room {n}", position=n) for n in range(ROOMS)]
+    db.session.add_all([service, *therapists, *rooms])
+    db.session.commit()
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz in time")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def body(therapist: str, start: str, n: int) -> bytes:
+    return json.dumps(
+        {
+            "service": SERVICE,
+            "duration": MINUTES,
+            "start": start,
+            "therapist": therapist,
+            "name": f"Bench Patient {n}",
+            "email": f"patient-{n}@bench.example.org",
+            "phone": "07700 900123",
+            "over_18": True,
+            "agree_policy": True,
+            "screen_consent": True,
+            "screen": SCREEN,
+        }
+    ).encode()
+
+
+class Client:
+    """One keep-alive connection (reopened when the server closes it)."""
+
+    HEADERS = {"Content-Type": "application/json", "Connection": "keep-alive"}
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def post(self, payload: bytes) -> tuple[int, float, bytes]:
+        began = time.perf_counter()
+        try:
+            self.conn.request("POST", "/api/v1/bookings", body=payload, headers=self.HEADERS)
+            response = self.conn.getresponse()
+            data = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            self.conn.close()
+            status, data = 0, repr(error).encode()
+        return status, time.perf_counter() - began, data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def free_targets(port: int, first, last) -> list[tuple[str, list[str]]]:
+    """Free starts on the grid, in time order: (start ISO, [therapist slugs free then])."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(
+        "GET",
+        f"/api/v1/availability?service={SERVICE}&duration={MINUTES}"
+        f"&from={first.isoformat()}&to={last.isoformat()}",
+    )
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"availability answered {response.status}: {data[:300]!r}")
+    groups = []
+    for slot in json.loads(data)["slots"]:
+        local = datetime.fromisoformat(slot["start"])
+        minute = local.hour * 60 + local.minute
+        if (minute - OPEN) % GRID == 0 and slot["therapists"]:
+            groups.append((slot["start"], sorted(slot["therapists"])))
+    return groups
+
+
+# --- 1. Distinct slots --------------------------------------------------------------------
+
+
+def distinct_slots(port: int, groups: list[tuple[str, list[str]]]) -> dict:
+    """CLIENTS threads, each booking its own targets, for SECONDS (or until they run out)."""
+    # Start time g goes to client g % CLIENTS, with all its therapists: no two clients ever
+    # want the same start, so none compete for a therapist or a room.
+    targets: list[list[tuple[str, str]]] = [[] for _ in range(CLIENTS)]
+    for g, (start, therapists) in enumerate(groups):
+        targets[g % CLIENTS].extend((t, start) for t in therapists)
+    results: list[list[tuple[int, float]]] = [[] for _ in range(CLIENTS)]
+    samples: list[bytes] = []
+    barrier = threading.Barrier(CLIENTS + 1)
+    stop_at = [0.0]
+
+    def run(i: int) -> None:
+        client = Client(port)
+        mine = results[i]
+        barrier.wait()
+        for k, (therapist, start) in enumerate(targets[i]):
+            if time.monotonic() >= stop_at[0]:
+                break
+            status, took, data = client.post(body(therapist, start, i * 1_000_000 + k))
+            mine.append((status, took))
+            if status != 201 and len(samples) < 3:
+                samples.append(f"{status}: ".encode() + data[:300])
+        client.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.monotonic() + SECONDS
+    began = time.monotonic()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    flat = [r for mine in results for r in mine]
+    statuses = Counter(status for status, _ in flat)
+    latencies = [took * 1000 for _, took in flat]
+    return {
+        "elapsed": elapsed,
+        "statuses": statuses,
+        "rate": statuses.get(201, 0) / elapsed,
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "p95": percentile(latencies, 0.95),
+        "targets": sum(len(t) for t in targets),
+        "exhausted": sum(1 for i in range(CLIENTS) if len(results[i]) == len(targets[i])),
+        "samples": samples,
+    }
+
+
+# --- 2. One slot, many clients ------------------------------------------------------------
+
+
+def one_slot(port: int, therapist: str, start: str, round_no: int) -> dict:
+    results: list[tuple[int, float]] = [(0, 0.0)] * RACE_CLIENTS
+    barrier = threading.Barrier(RACE_CLIENTS)
+    payloads = [
+        body(therapist, start, 900_000_000 + round_no * 1_000 + i) for i in range(RACE_CLIENTS)
+    ]
+
+    def run(i: int) -> None:
+        client = Client(port)
+        barrier.wait()
+        status, took, _ = client.post(payloads[i])
+        results[i] = (status, took * 1000)
+        client.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACE_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"therapist": therapist, "start": start, "results": results}
+
+
+def bookings_at(therapist: str, start: str) -> int:
+    """Live bookings of ``therapist`` overlapping the slot at ``start``, from the database."""
+    begins = datetime.fromisoformat(start).astimezone(UTC)
+    ends = begins + timedelta(minutes=MINUTES + BUFFER)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .join(Therapist, Booking.therapist_id == Therapist.id)
+        .where(
+            Therapist.slug == therapist,
+            Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
+            Booking.starts_at < ends,
+            Booking.busy_until > begins,
+        )
+    )
+
+
+def server_times(log_path: Path, start: int, end: int | None = None) -> dict[int, list[float]]:
+    """The app's own request durations (ms) for POST /api/v1/bookings, by status.
+
+    Read from its access log lines (``booking.access``) between two byte offsets: time in
+    the worker, without the wait for a free worker that the client-side latency includes.
+    """
+    times: dict[int, list[float]] = {}
+    with log_path.open("rb") as log:
+        log.seek(start)
+        data = log.read() if end is None else log.read(end - start)
+    for line in data.splitlines():
+        if not line.startswith(b"{"):
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("logger") == "booking.access" and record.get("path") == "/api/v1/bookings":
+            times.setdefault(record["status"], []).append(float(record["duration_ms"]))
+    return times
+
+
+def describe(times: dict[int, list[float]]) -> str:
+    return "; ".join(
+        f"{status}: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms"
+        for status, ms in sorted(times.items())
+    )
+
+
+# --- Main ---------------------------------------------------------------------------------
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def main() -> None:
+    began = time.monotonic()
+    command_line = shlex.join([Path(sys.executable).name, *sys.argv])
+    url = database_url()
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": url}
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        version = db.session.scalar(text("SELECT version()")).split(",")[0]
+        build_clinic()
+        zone = availability.clinic_zone()
+        today = clock.now().astimezone(zone).date()
+        db.session.remove()
+        db.engine.dispose()
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLASK_SQLALCHEMY_DATABASE_URI": url,
+        "FLASK_SECRET_KEY": secrets.token_hex(32),
+        "FLASK_DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FLASK_RATELIMIT_ENABLED": "false",
+        "BOOKING_INSTANCE_PATH": INSTANCE,
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "-w",
+        str(WORKERS),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
+    log_path = Path(INSTANCE) / "gunicorn.log"
+    print(f"command:   {command_line}")
+    print(f"database:  {version} {make_url(url).render_as_string()}")
+    print(f"machine:   {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(
+        f"clinic:    {THERAPISTS} therapists, {ROOMS} rooms, every day "
+        f"{OPEN // 60:02d}:00-{CLOSE // 60:02d}:00; {MINUTES} min + {BUFFER} min buffer"
+    )
+    print(f"server:    {shlex.join(command)}  (log: {log_path})")
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+        )
+    try:
+        wait_until_up(port, server)
+        groups = free_targets(port, today + timedelta(days=1), today + timedelta(days=61))
+        # The last start times are kept out of part 1 for the races of part 2.
+        races, groups = groups[-RACE_ROUNDS:], groups[:-RACE_ROUNDS]
+        print(f"free:      {sum(len(t) for _, t in groups)} (therapist, start) targets")
+
+        one = distinct_slots(port, groups)
+        statuses = one["statuses"]
+        other = {s: n for s, n in statuses.items() if s not in (201, 409)}
+        print(
+            f"\n1. {CLIENTS} clients, distinct free slots, {SECONDS:.0f} s "
+            f"(ran {one['elapsed']:.1f} s; {one['exhausted']} clients ran out of targets)"
+        )
+        print(
+            f"   {one['rate']:.1f} bookings/s; target >= {TARGET_RATE:.0f}: "
+            f"{'PASS' if one['rate'] >= TARGET_RATE else 'MISS'}"
+        )
+        print(f"   201: {statuses.get(201, 0)}  409: {statuses.get(409, 0)}  other: {other or 0}")
+        print(f"   latency p50 {one['p50']:.0f} ms, p95 {one['p95']:.0f} ms (client side)")
+        for sample in one["samples"]:
+            print(f"   e.g. {sample.decode(errors='replace')}")
+
+        logged = log_path.stat().st_size
+        rounds = [one_slot(port, t[0], start, n) for n, (start, t) in enumerate(races)]
+    finally:
+        stop(server)
+    in_worker_1 = server_times(log_path, 0, logged)
+    in_worker_2 = server_times(log_path, logged)
+
+    with app.app_context():
+        stored = db.session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.status == BookingStatus.CONFIRMED)
+        )
+        checks = [bookings_at(r["therapist"], r["start"]) for r in rounds]
+        db.session.remove()
+        db.engine.dispose()
+    made_part1 = statuses.get(201, 0)
+    part1_other = sum(n for s, n in statuses.items() if s not in (201, 409))
+
+    print(f"   in the worker (the app's access log), by status: {describe(in_worker_1)}")
+
+    refusals = [ms for r in rounds for status, ms in r["results"] if status == 409]
+    winners = [ms for r in rounds for status, ms in r["results"] if status == 201]
+    print(f"\n2. {RACE_CLIENTS} clients at once on the same slot, {len(rounds)} rounds")
+    all_ok = True
+    for r, in_db in zip(rounds, checks, strict=True):
+        counted = Counter(status for status, _ in r["results"])
+        ok = counted.get(201, 0) == 1 and in_db == 1
+        all_ok &= ok
+        other = {s: n for s, n in counted.items() if s not in (201, 409)}
+        print(
+            f"   {r['therapist']} {r['start']}: 201 x {counted.get(201, 0)}, "
+            f"409 x {counted.get(409, 0)}, other {other or 0}; in the database: {in_db} "
+            f"-> {'OK (exactly 1)' if ok else 'WRONG'}"
+        )
+    print(
+        f"   refusals (409): p50 {statistics.median(refusals) if refusals else float('nan'):.0f}"
+        f" ms, p95 {percentile(refusals, 0.95):.0f} ms over {len(refusals)}; "
+        f"winners: median {statistics.median(winners) if winners else float('nan'):.0f} ms"
+    )
+    print(f"   in the worker (the app's access log), by status: {describe(in_worker_2)}")
+    total_made = made_part1 + sum(Counter(s for s, _ in r["results"]).get(201, 0) for r in rounds)
+    print(
+        f"   database check: {stored} confirmed bookings stored, {total_made} 201s answered "
+        f"-> {'OK' if stored == total_made else 'MISMATCH'}; every race made exactly one: "
+        f"{'YES' if all_ok else 'NO'}"
+    )
+
+    print(f"\nFor the README (PostgreSQL, {os.cpu_count()} CPUs; `{command_line}`):\n")
+    print("| Measure | Figure | Target | Result |")
+    print("|---|---|---|---|")
+    print(
+        f"| {CLIENTS} clients, distinct slots, {SECONDS:.0f} s | {one['rate']:.0f} bookings/s "
+        f"(201 x {statuses.get(201, 0)}, 409 x {statuses.get(409, 0)}, "
+        f"other x {part1_other}; p50 {one['p50']:.0f} ms, p95 {one['p95']:.0f} ms) "
+        f"| >= {TARGET_RATE:.0f}/s | {'PASS' if one['rate'] >= TARGET_RATE else 'MISS'} |"
+    )
+    print(
+        f"| {RACE_CLIENTS} clients, one slot, {len(rounds)} rounds | bookings per round: "
+        f"{', '.join(str(c) for c in checks)} (database) | exactly 1 | "
+        f"{'PASS' if all_ok else 'FAIL'} |"
+    )
+    print(
+        f"| refusal (409) latency, {RACE_CLIENTS} at once "
+        f"| p95 {percentile(refusals, 0.95):.0f} ms "
+        f"(in the worker: p95 {percentile(in_worker_2.get(409, []), 0.95):.0f} ms) | | |"
+    )
+    print(
+        f"| booking (201) in the worker, part 1 | p50 "
+        f"{statistics.median(in_worker_1.get(201, [float('nan')])):.0f} ms, p95 "
+        f"{percentile(in_worker_1.get(201, []), 0.95):.0f} ms | | |"
+    )
+    print(f"\n(total {time.monotonic() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
