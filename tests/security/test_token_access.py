@@ -1,0 +1,238 @@
+"""Capability tokens: every wrong token gets the same 404; one booking's token acts on it alone.
+
+Tampered, truncated, random, revoked and the other kind's tokens are tried on every manage
+route and the feed; the answers are compared with the request's reference taken out, so a
+miss tells a stranger nothing (not even which kind of miss it was). A cancelled booking's
+own token still opens its page but can no longer change it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking import clock
+from booking.extensions import db
+from booking.models import AuditEvent, Booking, BookingStatus, Clearance, OutboxMessage
+from booking.services import catalog_admin, manage_links
+from booking.services.audit import Actor
+from booking.tokens import new_token
+from tests.conftest import DEFAULT_NOW
+from tests.misses import without_reference
+from tests.security import booking_with_token
+
+START = (DEFAULT_NOW + timedelta(days=5)).replace(hour=10).isoformat()
+CLEARANCE = {
+    "outcome": "cleared",
+    "clinician_name": "Dr Who",
+    "clinician_kind": "gp",
+    "consultation_date": "2027-03-09",
+    "truthful": "y",
+}
+# (method, path template, form) for every route a manage or feed token opens.
+ROUTES = [
+    ("GET", "/manage/{}", None),
+    ("GET", "/manage/{}/reschedule", None),
+    ("POST", "/manage/{}/reschedule", {"start": START}),
+    ("GET", "/manage/{}/cancel", None),
+    ("POST", "/manage/{}/cancel", {}),
+    ("GET", "/manage/{}/clearance", None),
+    ("POST", "/manage/{}/clearance", CLEARANCE),
+    ("GET", "/manage/{}/calendar.ics", None),
+    ("GET", "/feeds/{}.ics", None),
+]
+IDS = [f"{method} {path}" for method, path, _ in ROUTES]
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with clock.frozen(DEFAULT_NOW):
+        yield
+
+
+def tokens_route_map_matches(app) -> set[str]:
+    return {rule.rule for rule in app.url_map.iter_rules() if "token" in rule.arguments}
+
+
+def test_the_routes_here_are_every_token_route_but_the_api(app):
+    # A new token route must be added to ROUTES (the API has its own JSON misses).
+    known = {path.replace("{}", "<token>") for _, path, _ in ROUTES}
+    pages = {rule for rule in tokens_route_map_matches(app) if not rule.startswith("/api/")}
+    assert pages == known
+
+
+def state() -> tuple:
+    db.session.rollback()
+    return (
+        tuple(
+            db.session.execute(
+                select(Booking.id, Booking.status, Booking.starts_at).order_by(Booking.id)
+            ).all()
+        ),
+        db.session.scalar(select(func.count(AuditEvent.id))),
+        db.session.scalar(select(func.count(Clearance.id))),
+        db.session.scalar(select(func.count(OutboxMessage.id))),
+    )
+
+
+def send(client, method: str, path: str, token: str, form):
+    url = path.format(token)
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data=form)
+
+
+def wrong_tokens(token: str, other_kind: str, revoked: str) -> dict[str, str]:
+    flipped = ("A" if token[-1] != "A" else "B") + token[1:]
+    return {
+        "tampered first character": flipped,
+        "tampered last character": token[:-1] + ("x" if token[-1] != "x" else "y"),
+        "truncated by one": token[:-1],
+        "truncated to half": token[: len(token) // 2],
+        "extended": token + "A",
+        "random": new_token(),
+        "upper-cased": token.upper() if token.upper() != token else token.lower(),
+        "the other kind's token": other_kind,
+        "revoked": revoked,
+        "percent-encoded junk": "%00" + token,
+    }
+
+
+@pytest.fixture
+def tokens(app):
+    """A live booking (its manage token), a live feed token, and revoked ones of each."""
+    booking, manage_token = booking_with_token()
+    old, revoked_manage = booking_with_token(email="old@example.org")
+    manage_links.revoke_all(old, now=DEFAULT_NOW)
+    _, feed_token = catalog_admin.create_feed_token(
+        therapist_id=None, label="Clinic", actor=Actor.system(), now=DEFAULT_NOW
+    )
+    old_feed, revoked_feed = catalog_admin.create_feed_token(
+        therapist_id=None, label="Old", actor=Actor.system(), now=DEFAULT_NOW
+    )
+    catalog_admin.revoke_feed_token(old_feed, actor=Actor.system(), now=DEFAULT_NOW)
+    db.session.commit()
+    return {
+        "booking": booking,
+        "manage": manage_token,
+        "revoked_manage": revoked_manage,
+        "feed": feed_token,
+        "revoked_feed": revoked_feed,
+    }
+
+
+@pytest.mark.parametrize(("method", "path", "form"), ROUTES, ids=IDS)
+def test_every_wrong_token_gets_the_same_404_and_changes_nothing(
+    client, tokens, method, path, form
+):
+    if path.startswith("/feeds/"):
+        token, other, revoked = tokens["feed"], tokens["manage"], tokens["revoked_feed"]
+    else:
+        token, other, revoked = tokens["manage"], tokens["feed"], tokens["revoked_manage"]
+    baseline = send(client, "GET", "/manage/{}", new_token(), None)
+    assert baseline.status_code == 404
+    before = state()
+    for kind, wrong in wrong_tokens(token, other, revoked).items():
+        response = send(client, method, path, wrong, form)
+        assert response.status_code == 404, (kind, response.status_code)
+        assert without_reference(response) == without_reference(baseline), kind
+        assert wrong not in response.get_data(as_text=True), kind
+    assert state() == before
+    # The right token does open the route (so the misses above are about the token).
+    if method == "GET":
+        assert send(client, "GET", path, token, None).status_code in (200, 409)
+
+
+def test_a_booking_reference_is_not_a_token(client, tokens):
+    ref = tokens["booking"].public_id
+    baseline = client.get("/manage/" + new_token())
+    for url in (f"/manage/{ref}", f"/manage/{ref}/cancel", f"/feeds/{ref}.ics"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert without_reference(response) == without_reference(baseline)
+
+
+def two_bookings():
+    a, token_a = booking_with_token(email="a@example.org")
+    b, token_b = booking_with_token(email="b@example.org")
+    return a, token_a, b, token_b
+
+
+def status_and_start(booking: Booking) -> tuple:
+    db.session.rollback()
+    row = db.session.get(Booking, booking.id)
+    return row.status, row.starts_at, row.ics_sequence
+
+
+def test_another_bookings_token_cancels_only_that_booking(client, app):
+    a, _, b, token_b = two_bookings()
+    a_before = status_and_start(a)
+    # Naming booking A in the form, the query or a header does not steer the action.
+    response = client.post(
+        f"/manage/{token_b}/cancel?ref={a.public_id}&booking_id={a.id}",
+        data={"ref": a.public_id, "booking_id": str(a.id), "token": "x"},
+        headers={"X-Booking-Id": str(a.id)},
+    )
+    assert response.status_code in (302, 303)
+    assert status_and_start(a) == a_before
+    assert status_and_start(b)[0] is BookingStatus.CANCELLED
+
+
+def test_another_bookings_token_reschedules_or_clears_only_that_booking(client, app):
+    a, _, _, token_b = two_bookings()
+    a.status = BookingStatus.HELD
+    a.hold_expires_at = DEFAULT_NOW + timedelta(days=2)
+    db.session.commit()
+    a_before = status_and_start(a)
+    client.post(
+        f"/manage/{token_b}/reschedule?booking_id={a.id}",
+        data={"start": START, "booking_id": str(a.id), "ref": a.public_id},
+    )
+    response = client.post(
+        f"/manage/{token_b}/clearance?booking_id={a.id}",
+        data={**CLEARANCE, "booking_id": str(a.id), "ref": a.public_id},
+    )
+    assert response.status_code == 409  # B is confirmed: nothing to clear
+    assert status_and_start(a) == a_before
+    assert db.session.scalar(select(func.count(Clearance.id))) == 0
+
+
+@pytest.fixture
+def cancelled(client, app):
+    booking, token = booking_with_token(status=BookingStatus.CANCELLED)
+    return booking, token
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/manage/{}/reschedule", {"start": START}),
+        ("/manage/{}/cancel", {}),
+        ("/manage/{}/clearance", CLEARANCE),
+    ],
+    ids=["reschedule", "cancel again", "clearance"],
+)
+def test_a_cancelled_bookings_token_cannot_change_it(client, cancelled, path, form):
+    booking, token = cancelled
+    before = state()
+    response = client.post(path.format(token), data=form)
+    assert response.status_code == 409, response.get_data(as_text=True)[:300]
+    assert state() == before
+    assert db.session.get(Booking, booking.id).status is BookingStatus.CANCELLED
+    # Its page still opens and says so, with no form to change it.
+    page = client.get(f"/manage/{token}")
+    assert page.status_code == 200
+    assert f'action="/manage/{token}/cancel"' not in page.get_data(as_text=True)
+
+
+def test_a_cancelled_booking_held_for_clearance_cannot_be_cleared(client, app):
+    booking, token = booking_with_token(status=BookingStatus.CANCELLED)
+    booking.hold_expires_at = DEFAULT_NOW + timedelta(days=2)
+    db.session.commit()
+    before = state()
+    for method in ("GET", "POST"):
+        response = send(client, method, "/manage/{}/clearance", token, CLEARANCE)
+        assert response.status_code == 409
+    assert state() == before
