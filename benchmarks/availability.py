@@ -23,7 +23,6 @@ import os
 import secrets
 import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,9 +43,15 @@ INSTANCE = tempfile.mkdtemp(prefix="bench-availability-")
 os.environ["BOOKING_INSTANCE_PATH"] = INSTANCE
 
 from cryptography.fernet import Fernet  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks._support import (  # noqa: E402
+    free_port,
+    percentile,
+    reset_postgres_database,
+    wait_until_up,
+)
 from booking import clock, create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import (  # noqa: E402
@@ -79,31 +84,14 @@ def _postgres_url() -> str | None:
     url = os.environ.get("BENCH_DATABASE_URL") or PG_DEFAULT
     if not url.startswith("postgresql"):
         return url  # an explicit non-PostgreSQL URL is used as given
-    parsed = make_url(url)
     try:
-        admin = create_engine(
-            parsed.set(database="postgres"),
-            isolation_level="AUTOCOMMIT",
-            connect_args={"connect_timeout": 3},
-        )
-        with admin.connect() as conn:
-            found = conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-            )
-            if not found:
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
+        # A fresh schema every run: this database is the benchmark's own.
+        reset_postgres_database(url)
     except Exception as error:  # any failure means "no PostgreSQL here"
         if os.environ.get("BENCH_DATABASE_URL"):
             raise
         print(f"PostgreSQL not reachable ({type(error).__name__}); using SQLite.")
         return None
-    # A fresh schema every run: this database is the benchmark's own.
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
     return url
 
 
@@ -311,11 +299,6 @@ class History:
 # --- Measuring ----------------------------------------------------------------------------
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def time_slots(service_id: int, first: date, last: date) -> tuple[float, float, int]:
     """Median and p95 (ms) of a cold slots_for over ``first..last``; and the slot count."""
     samples: list[float] = []
@@ -356,28 +339,6 @@ def time_cached(service_id: int, first: date, last: date) -> tuple[float, float,
             samples.append(elapsed)
     hits = store.hits - hits_before
     return statistics.median(samples), percentile(samples, 0.95), found, hits
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
 
 
 def throughput(port: int, path: str) -> tuple[float, dict[int, int], float]:

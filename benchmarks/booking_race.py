@@ -27,7 +27,6 @@ import os
 import secrets
 import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,9 +45,15 @@ INSTANCE = tempfile.mkdtemp(prefix="bench-race-")
 os.environ["BOOKING_INSTANCE_PATH"] = INSTANCE
 
 from cryptography.fernet import Fernet  # noqa: E402
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks._support import (  # noqa: E402
+    free_port,
+    percentile,
+    reset_postgres_database,
+    wait_until_up,
+)
 from booking import clock, create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.intake import ScreenAnswers  # noqa: E402
@@ -94,26 +99,8 @@ def database_url() -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit("booking_race.py measures PostgreSQL only (exclusion constraints).")
-    if parsed.database in ("test", "postgres"):
-        raise SystemExit(f"Refusing to reset database {parsed.database!r}: use a scratch one.")
-    admin = create_engine(
-        parsed.set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    with admin.connect() as conn:
-        found = conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-        )
-        if not found:
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
     # A fresh schema every run: this database is the benchmark's own.
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    reset_postgres_database(url)
     return url
 
 
@@ -143,35 +130,6 @@ def build_clinic() -> None:
 
 
 # --- HTTP ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
-
-
-def percentile(samples: list[float], q: float) -> float:
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def body(therapist: str, start: str, n: int) -> bytes:
