@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import clock, validation
+from booking.services.clearance import RESTRICTION_TICKS
 
 LIMITS = {"name": 100, "email": 254, "phone": 20, "note": 2000}
 
@@ -185,13 +186,7 @@ class ClearanceForm(FlaskForm):
     )
     restriction_ticks = SelectMultipleField(
         "Restrictions",
-        choices=choices(
-            [
-                ("avoid_area", "Avoid an area"),
-                ("light_pressure_only", "Light pressure only"),
-                ("no_deep_pressure", "No deep pressure"),
-            ]
-        ),
+        choices=choices(RESTRICTION_TICKS.items()),
         validate_choice=True,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
