@@ -109,7 +109,7 @@ def test_headings_do_not_skip_levels(client, demo):
 
 def test_home_calls_to_book_and_points_severe_pain_to_a_doctor(client, demo):
     page = client.get("/").get_data(as_text=True)
-    assert 'href="/services">Book a session<' in page
+    assert 'href="/book/">Book a session<' in page
     assert "See your doctor first" in page
     assert 'href="/severe-pain"' in page
     assert "From £35" in page  # the cheapest option of the therapeutic back massage
@@ -151,3 +151,14 @@ def test_opening_hours_table_is_accessible_and_complete(client, demo):
     assert "08:00 to 18:00" in page  # Monday: two therapists' hours merged
     assert "Europe/London" in page
     assert 'href="tel:02079460321"' in page
+
+
+def test_every_service_page_leads_into_the_booking_flow_with_it_chosen(client, demo):
+    from booking.services.catalog import active_services
+
+    for service in active_services():
+        page = client.get(f"/services/{service.slug}").get_data(as_text=True)
+        assert f'href="/book/?service={service.slug}"' in page
+        chosen = client.get(f"/book/?service={service.slug}").get_data(as_text=True)
+        first = service.durations[0].minutes
+        assert f'value="{service.slug}:{first}" checked' in chosen
