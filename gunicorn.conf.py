@@ -36,9 +36,10 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+# No gunicorn access log: its request line would carry manage and feed tokens in clear.
+# The app logs every request itself (booking.access, JSON, tokens masked, request id).
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 # Load the app before forking: a configuration error stops the master at once, loudly.
 preload_app = True
