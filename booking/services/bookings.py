@@ -498,7 +498,14 @@ def reschedule(
     old_start = booking.starts_at
 
     def attempt():
-        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        # Lock the row (PostgreSQL; SQLite's writer lock already serialises): two moves of
+        # one booking are decided in turn, and the second sees where the first put it.
+        booking = db.session.scalars(
+            select(Booking)
+            .where(Booking.id == booking_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
         if booking is None:
             raise BookingError("not_found", "We couldn't find that booking.")
         holds.expire_overdue(now=now, actor=Actor.system())

@@ -85,7 +85,7 @@ def send(client, method: str, path: str, token: str, form):
 
 
 def wrong_tokens(token: str, other_kind: str, revoked: str) -> dict[str, str]:
-    flipped = ("A" if token[-1] != "A" else "B") + token[1:]
+    flipped = ("A" if token[0] != "A" else "B") + token[1:]
     return {
         "tampered first character": flipped,
         "tampered last character": token[:-1] + ("x" if token[-1] != "x" else "y"),
