@@ -305,6 +305,22 @@ def _record(
     return clearance
 
 
+def can_attest(booking: Booking, now: datetime) -> bool:
+    """Say whether the patient may send a clearance for ``booking`` now.
+
+    A live hold with no clearance awaiting approval, or a hold that lapsed before its start
+    (``attest`` re-reserves it if the time is still free). ``attest`` checks the same under
+    the row lock; this is what the manage page offers.
+    """
+    live = booking.status is BookingStatus.HELD and booking.blocks_at(now)
+    lapsed = (
+        booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED)
+        and not booking.blocks_at(now)
+        and booking.starts_at > now
+    )
+    return (live and pending_clearance(booking.id) is None) or lapsed
+
+
 def pending_clearance(booking_id: int) -> Clearance | None:
     return db.session.scalar(
         select(Clearance).where(

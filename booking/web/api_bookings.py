@@ -282,14 +282,6 @@ def attest_clearance(token: str):
     if body is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
     now = clock.now()
-    live_hold = booking.status is BookingStatus.HELD and booking.blocks_at(now)
-    if live_hold and clearance.pending_clearance(booking.id) is not None:
-        # As the manage page: one clearance with restrictions at a time, for a therapist.
-        raise ApiError(
-            "Your clearance is already with your therapist, who will confirm your booking.",
-            status=409,
-            extra={"reason": "not_held"},
-        )
     statement = clearance.ClearanceStatement(
         outcome=body.outcome,
         clinician_name=body.clinician_name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from booking import clock, limits
-from booking.models import Booking, BookingStatus, ClearanceOutcome, ClinicianKind
+from booking.models import Booking, ClearanceOutcome, ClinicianKind
 from booking.services import availability, bookings, clearance, manage_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
@@ -50,7 +50,7 @@ def view(token: str):
         token=token,
         rules=bookings.change_rules(booking, now),
         now=now,
-        can_attest=_can_attest(booking, now),
+        can_attest=clearance.can_attest(booking, now),
         awaiting_approval=clearance.pending_clearance(booking.id) is not None,
     )
 
@@ -158,22 +158,12 @@ def cancel(token: str):
     return redirect(url_for("manage.view", token=token))
 
 
-def _can_attest(booking: Booking, now) -> bool:
-    held = booking.status is BookingStatus.HELD and booking.blocks_at(now)
-    lapsed_hold = (
-        booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED)
-        and not booking.blocks_at(now)
-        and booking.starts_at > now
-    )
-    return (held and clearance.pending_clearance(booking.id) is None) or lapsed_hold
-
-
 @bp.route("/<token>/clearance", methods=["GET", "POST"])
 def clearance_form(token: str):
     """The patient tells us what their clinician said (DOMAIN.md section 2)."""
     booking = _load(token)
     now = clock.now()
-    if not _can_attest(booking, now):
+    if not clearance.can_attest(booking, now):
         return _finished(booking, token)
     form = ClearanceForm()
     status = 200

@@ -356,3 +356,23 @@ def test_clearance_racing_expiry_makes_one_transition(app, clinic):
         "booking.hold_expired"
     )
     assert final.status in (BookingStatus.CONFIRMED, BookingStatus.EXPIRED)
+
+
+def test_the_manage_page_offers_clearance_only_while_it_can_be_accepted(clinic):
+    service, _, therapist = clinic
+    held = book(service, therapist, severe())
+    assert clearance.can_attest(held, NOW)
+    # A hold that lapsed before its start may still be cleared (and re-reserved).
+    assert clearance.can_attest(held, held.hold_expires_at + timedelta(minutes=1))
+    assert not clearance.can_attest(held, held.starts_at + timedelta(minutes=1))
+    clearance.attest(
+        held.id,
+        cleared(ClearanceOutcome.CLEARED_WITH_RESTRICTIONS, ticks=("avoid_area",)),
+        actor=Actor.patient(),
+        now=NOW,
+    )
+    assert not clearance.can_attest(held, NOW)  # waiting for the therapist
+    confirmed = book(
+        service, therapist, fine(), start=FRIDAY_10 + timedelta(hours=3), email="c@example.org"
+    )
+    assert not clearance.can_attest(confirmed, NOW)
