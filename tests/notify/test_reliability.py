@@ -117,6 +117,7 @@ def test_a_rolled_back_change_sends_nothing(mail_app, smtp_server):
     assert all(m.kind is not MessageKind.RESCHEDULED for m in messages())
 
 
+@pytest.mark.committed
 def test_two_workers_in_parallel_send_each_message_once(mail_app, smtp_server):
     _two_bookings()
     with write_transaction():

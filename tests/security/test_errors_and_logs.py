@@ -137,6 +137,7 @@ def drafts_count() -> int:
     return count
 
 
+@pytest.mark.committed
 def test_a_locked_database_is_a_503_and_nothing_is_written(make_app, database_url, demo):
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":

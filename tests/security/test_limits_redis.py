@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+# Gunicorn workers read the test's data from their own connections.
+pytestmark = pytest.mark.committed
+
 PROJECT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 7

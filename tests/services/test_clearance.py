@@ -289,6 +289,7 @@ def race(app, work, n):
     return Counter(outcomes)
 
 
+@pytest.mark.committed
 def test_ten_parallel_clearances_make_one_transition(app, clinic):
     service, _, therapist = clinic
     booking_id = book(service, therapist, severe()).id
@@ -302,6 +303,7 @@ def test_ten_parallel_clearances_make_one_transition(app, clinic):
     assert booking.status is BookingStatus.CONFIRMED and booking.ics_sequence == 1
 
 
+@pytest.mark.committed
 def test_clearance_racing_a_cancel_makes_one_transition_each(app, clinic):
     service, _, therapist = clinic
     booking_id = book(service, therapist, severe()).id
@@ -324,6 +326,7 @@ def test_clearance_racing_a_cancel_makes_one_transition_each(app, clinic):
     assert final.ics_sequence == outcomes["ok"]
 
 
+@pytest.mark.committed
 def test_clearance_racing_expiry_makes_one_transition(app, clinic):
     service, _, therapist = clinic
     booking = book(service, therapist, severe())

@@ -21,6 +21,9 @@ from booking.services.errors import BookingError
 from tests.builders import make_room, make_service, make_therapist
 from tests.screens import fine
 
+# Threads race on their own connections: the data they race for must be committed.
+pytestmark = pytest.mark.committed
+
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday
 THURSDAY_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
 

@@ -15,7 +15,9 @@ def test_healthz_is_503_when_the_database_is_unreachable(make_app, tmp_path):
     assert response.headers["Retry-After"]
 
 
-def test_an_unexpected_error_gives_a_friendly_500_without_a_trace(app):
+def test_an_unexpected_error_gives_a_friendly_500_without_a_trace(make_app):
+    app = make_app()  # its own app: the run's shared one takes no new routes
+
     @app.get("/boom")
     def boom():
         raise RuntimeError("secret internals")
