@@ -124,7 +124,8 @@ def reschedule_confirm(token: str):
         exclude_booking_id=booking.id,
     ):
         form = TimeForm()
-        form.start.errors.append("Sorry, that time is no longer free. Please choose another.")
+        # Errors are a tuple until a form is validated; this one never is (it is a GET).
+        form.start.errors = ["Sorry, that time is no longer free. Please choose another."]
         return _render_reschedule(booking, token, form, status=400)
     same_therapist = availability.is_offered(
         booking.service,

@@ -30,6 +30,8 @@ _ATTRIBUTE = re.compile(r"""\bclass_?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _DICT_ENTRY = re.compile(r"""['"]class['"]\s*:\s*(?:"([^"]*)"|'([^']*)')""")
 _STATEMENT = re.compile(r"{%.*?%}", re.S)
 _EXPRESSION = re.compile(r"{{(.*?)}}", re.S)
+# A literal compared against (``kind == 'score'``) is a value, not a class.
+_COMPARED = re.compile(r"""(?:==|!=|\bin)\s*(?:'[^']*'|"[^"]*")""")
 _LITERAL = re.compile(r"""'([^']*)'|"([^"]*)\"""")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
@@ -61,8 +63,8 @@ def used_classes(source: str) -> tuple[set[str], set[str]]:
     prefixes: set[str] = set()
     for value in _attribute_values(source):
         value = _STATEMENT.sub(" ", value)
-        for literal in _EXPRESSION.findall(value):
-            for single, double in _LITERAL.findall(literal):
+        for expression in _EXPRESSION.findall(value):
+            for single, double in _LITERAL.findall(_COMPARED.sub(" ", expression)):
                 names.update((single or double).split())
         for token in _EXPRESSION.sub("\0", value).split():
             if "\0" in token:
@@ -105,7 +107,7 @@ def test_every_class_a_template_uses_has_a_rule():
 def test_the_check_sees_classes_in_conditions_expressions_and_macro_arguments():
     source = """
       <div class="field{% if error %} has-error{% endif %}">
-      <div class="{{ 'score-scale' if score else '' }}">
+      <div class="{{ 'score-scale' if kind == 'score' else '' }}">
       <li class="status-{{ booking.status.value }}">
       {{ field(form.date, class_="narrow") }}
       {{ form.x(**{'class': 'wide'}) }}
