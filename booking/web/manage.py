@@ -112,6 +112,8 @@ def reschedule_confirm(token: str):
         return render_template(
             "manage/call_us.html", booking=booking, token=token, action="reschedule"
         )
+    if "start" not in request.args:  # nothing chosen yet: the picker
+        return _render_reschedule(booking, token, TimeForm())
     start = picker.parse_start(request.args.get("start", ""))
     held = booking.status.value == "held"
     bound = availability.hold_start_bound(now) if held else None
