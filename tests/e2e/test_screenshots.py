@@ -9,6 +9,8 @@ reached as a person reaches them (a booking made, a move chosen, a staff sign-in
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
@@ -54,6 +56,28 @@ def camera(browser, server):
     context.close()
 
 
+@contextmanager
+def clinic_closed_for_a_week(server):
+    """Close the clinic for the week starting four Mondays ahead; reopen it afterwards."""
+    from sqlalchemy import create_engine, text
+
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=7 - today.weekday() + 21)
+    starts = datetime.combine(monday, datetime.min.time(), UTC) - timedelta(hours=1)
+    engine = create_engine(server.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO closures (starts_at, ends_at, reason) VALUES (:s, :e, :r)"),
+            {"s": starts, "e": starts + timedelta(days=7, hours=2), "r": "Screenshots"},
+        )
+    try:
+        yield monday
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM closures WHERE reason = 'Screenshots'"))
+        engine.dispose()
+
+
 def test_every_patient_page(camera, server):
     page, shot = camera.page, camera
     for path, name in (
@@ -86,6 +110,11 @@ def test_every_patient_page(camera, server):
     page.locator("#week-jump").select_option(index=3)
     page.get_by_role("button", name="Show").click()
     shot.shoot("book-time-later-week")
+    later_week = page.url
+    with clinic_closed_for_a_week(server) as monday:
+        shot.visit(f"/book/time?from={monday.isoformat()}", "book-time-empty-week")
+        page.get_by_text("The next free day is").wait_for()
+    page.goto(later_week)
     page.locator("button.time-button").first.click()
     shot.shoot("book-details")
     email = new_email("camera")
