@@ -20,7 +20,7 @@ from __future__ import annotations
 import email.policy
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -122,7 +122,12 @@ def _facts(item: QueuedEmail, *, link: str, method: ics.Method) -> ics.Appointme
     )
 
 
-def _context(item: QueuedEmail, link: str | None) -> dict[str, Any]:
+def _money(pence: int) -> str:
+    pounds, rest = divmod(int(pence), 100)
+    return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
+
+
+def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, Any]:
     config = current_app.config
     snap = item.snapshot
     context: dict[str, Any] = {
@@ -140,14 +145,28 @@ def _context(item: QueuedEmail, link: str | None) -> dict[str, Any]:
     if item.kind is MessageKind.TEST:
         return context
     cutoff = snap.get("cancel_cutoff_hours") or config["BOOKING_CANCEL_CUTOFF_HOURS"]
+    move_cutoff = snap.get("reschedule_cutoff_hours") or config["BOOKING_RESCHEDULE_CUTOFF_HOURS"]
     expiry = snap.get("hold_expires_at")
+    starts = datetime.fromisoformat(snap["starts_at"])
+    held = snap["status"] == "held"
+    finished = item.kind in CANCEL_KINDS
+    # Only the actions that still apply when the email is read: none once the booking is
+    # gone, and "call us" once the start is inside the cut-offs (a hold may always cancel).
+    to_start = starts - now
+    can_cancel = not finished and (held or to_start >= timedelta(hours=int(cutoff)))
+    can_move = not finished and to_start >= timedelta(hours=int(move_cutoff))
     context.update(
+        reference=str(snap["public_id"])[:8].upper(),
+        price=_money(snap["price_pence"]) if snap.get("price_pence") is not None else None,
+        finished=finished,
+        can_cancel=can_cancel,
+        can_move=can_move,
         service=clean_line(snap["service_name"]),
         therapist=clean_line(snap.get("therapist_name", "")),
         duration_minutes=snap.get("duration_minutes"),
         when=_when(datetime.fromisoformat(snap["starts_at"])),
         ends=_when(datetime.fromisoformat(snap["ends_at"])),
-        held=snap["status"] == "held",
+        held=held,
         deadline=_when(datetime.fromisoformat(expiry)) if expiry else None,
         cancel_cutoff_hours=cutoff,
     )
@@ -180,7 +199,14 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     message cannot be built (e.g. the address cannot be written into a header).
     """
     link = manage_url(manage_token) if manage_token else None
-    context = _context(item, link)
+    context = _context(item, link, now)
+    if link is not None and item.kind not in CANCEL_KINDS and item.kind is not MessageKind.TEST:
+        try:
+            facts = _facts(item, link=link, method="REQUEST")
+        except (ValueError, KeyError) as error:
+            raise ComposeError(f"cannot build the calendar links: {error}") from error
+        context["google_url"] = ics.google_calendar_url(facts)
+        context["outlook_url"] = ics.outlook_calendar_url(facts)
     text_body = render_template(f"email/{item.kind}.txt", **context)
     html_body = render_template(f"email/{item.kind}.html", **context)
 

@@ -61,6 +61,8 @@ def snapshot_of(booking: Booking, *, now: datetime) -> dict[str, Any]:
             booking.hold_expires_at.isoformat() if booking.hold_expires_at else None
         ),
         "cancel_cutoff_hours": (booking.policy_snapshot or {}).get("cancel_cutoff_hours"),
+        "reschedule_cutoff_hours": (booking.policy_snapshot or {}).get("reschedule_cutoff_hours"),
+        "price_pence": booking.price_pence,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -41,6 +41,7 @@ from booking.services import availability, bookings, catalog, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import drafts, picker
+from booking.web.calendar_links import calendar_links
 from booking.web.forms import (
     ChooseTreatmentForm,
     ConfirmForm,
@@ -275,6 +276,7 @@ def _render_time(choice: Choice, data: dict, form: TimeForm, *, alternatives=(),
         first_day=picker.requested_from(),
         therapist_id=choice.therapist_id,
         earliest_start=_hold_bound(data, now),
+        day=picker.requested_day(),
     )
     return render_template(
         "booking/time.html",
@@ -439,8 +441,12 @@ def review():
             zone_name=availability.clinic_zone().key,
         ), 409
     price = choice.service.duration(choice.minutes).price_pence
+    policy = bookings.policy_snapshot()
+    to_start = start - clock.now()
     return render_template(
         "booking/review.html",
+        inside_cancel_cutoff=to_start < timedelta(hours=policy["cancel_cutoff_hours"]),
+        inside_reschedule_cutoff=to_start < timedelta(hours=policy["reschedule_cutoff_hours"]),
         form=form,
         choice=choice,
         start=start,
@@ -448,7 +454,7 @@ def review():
         price=price,
         held=_hold_bound(data, clock.now()) is not None,
         step=step_info("book.review"),
-        policy=bookings.policy_snapshot(),
+        policy=policy,
         stale=stale,
     ), (400 if stale else 200)
 
@@ -464,5 +470,9 @@ def done(ref: str):
         abort(404)
     manage_url = url_for("manage.view", token=last["token"], _external=True)
     return render_template(
-        "booking/done.html", booking=booking, manage_url=manage_url, policy=booking.policy_snapshot
+        "booking/done.html",
+        booking=booking,
+        manage_url=manage_url,
+        policy=booking.policy_snapshot,
+        calendar=calendar_links(booking, last["token"], now=clock.now()),
     )

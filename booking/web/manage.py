@@ -7,6 +7,8 @@ its actions answer 409.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from booking import clock, limits
@@ -15,6 +17,7 @@ from booking.services import availability, bookings, clearance, manage_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import picker
+from booking.web.calendar_links import FINISHED, calendar_links
 from booking.web.forms import CancelForm, ClearanceForm, TimeForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -52,6 +55,7 @@ def view(token: str):
         now=now,
         can_attest=clearance.can_attest(booking, now),
         awaiting_approval=clearance.pending_clearance(booking.id) is not None,
+        calendar=None if booking.status in FINISHED else calendar_links(booking, token, now=now),
     )
 
 
@@ -67,6 +71,7 @@ def _render_reschedule(
         first_day=picker.requested_from(),
         earliest_start=availability.hold_start_bound(now) if held else None,
         exclude_booking_id=booking.id,
+        day=picker.requested_day(),
     )
     return render_template(
         "manage/reschedule.html",
@@ -90,6 +95,60 @@ def reschedule_form(token: str):
             "manage/call_us.html", booking=booking, token=token, action="reschedule"
         )
     return _render_reschedule(booking, token, TimeForm())
+
+
+@bp.get("/<token>/reschedule/confirm")
+def reschedule_confirm(token: str):
+    """Ask before moving: the old time, the new one, with whom, and what changes after.
+
+    A GET that changes nothing; the move is the POST of its form.
+    """
+    booking = _load(token)
+    now = clock.now()
+    rules = bookings.change_rules(booking, now)
+    if rules.reason == "finished":
+        return _finished(booking, token)
+    if not rules.can_reschedule:
+        return render_template(
+            "manage/call_us.html", booking=booking, token=token, action="reschedule"
+        )
+    if "start" not in request.args:  # nothing chosen yet: the picker
+        return _render_reschedule(booking, token, TimeForm())
+    start = picker.parse_start(request.args.get("start", ""))
+    held = booking.status.value == "held"
+    bound = availability.hold_start_bound(now) if held else None
+    if start is None or not availability.is_offered(
+        booking.service,
+        booking.duration_minutes,
+        start,
+        now=now,
+        earliest_start=bound,
+        exclude_booking_id=booking.id,
+    ):
+        form = TimeForm()
+        # Errors are a tuple until a form is validated; this one never is (it is a GET).
+        form.start.errors = ["Sorry, that time is no longer free. Please choose another."]
+        return _render_reschedule(booking, token, form, status=400)
+    same_therapist = availability.is_offered(
+        booking.service,
+        booking.duration_minutes,
+        start,
+        now=now,
+        therapist_id=booking.therapist_id,
+        earliest_start=bound,
+        exclude_booking_id=booking.id,
+    )
+    snapshot = booking.policy_snapshot or bookings.policy_snapshot()
+    return render_template(
+        "manage/reschedule_confirm.html",
+        booking=booking,
+        token=token,
+        form=TimeForm(start=start.isoformat()),
+        start=start,
+        same_therapist=same_therapist,
+        inside_cutoff=start - now < timedelta(hours=snapshot["cancel_cutoff_hours"]),
+        cutoff_hours=snapshot["cancel_cutoff_hours"],
+    )
 
 
 @bp.post("/<token>/reschedule")

@@ -1,48 +1,113 @@
-"""The time picker shared by the booking flow and the manage page's reschedule."""
+"""The time picker shared by the booking flow and the manage page's reschedule.
+
+A week is shown as a strip of its days, each with its count of free times, and one chosen
+day's times grouped into morning, afternoon and evening. Every choice is a link or a submit
+button, so the picker works the same without JavaScript.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import request
 
 from booking.models import Service
 from booking.scheduling import Slot
-from booking.services import availability, availability_cache
+from booking.services import availability, availability_cache, catalog
 
 DAYS_SHOWN = 7
+
+#: Parts of the day by the hour they start (clinic time), as a patient thinks of them.
+PERIODS = (("morning", "Morning", 0), ("afternoon", "Afternoon", 12), ("evening", "Evening", 17))
 
 
 @dataclass(frozen=True)
 class PickerTime:
     value: str  # ISO 8601 UTC, what the form posts back
     label: str  # "09:00" in the clinic's zone
+    therapists: str = ""  # who could take it, when the patient asked for any therapist
+    period: str = "morning"
+
+
+@dataclass(frozen=True)
+class TimeGroup:
+    key: str
+    title: str
+    times: list[PickerTime]
 
 
 @dataclass(frozen=True)
 class PickerDay:
     day: date
     times: list[PickerTime]
+    #: A short line shown under the day's heading (e.g. a deadline that applies that day).
+    note: str | None = None
+
+    @property
+    def groups(self) -> list[TimeGroup]:
+        return [
+            TimeGroup(key, title, [t for t in self.times if t.period == key])
+            for key, title, _ in PERIODS
+            if any(t.period == key for t in self.times)
+        ]
+
+
+@dataclass(frozen=True)
+class StripDay:
+    """One day of the week strip: its date and how many free times it has."""
+
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class WeekOption:
+    first_day: date
+    label: str
 
 
 @dataclass(frozen=True)
 class Picker:
     first_day: date
     last_day: date
-    days: list[PickerDay]
+    days: list[PickerDay]  # the days that have free times, in order
     previous_from: date | None
     next_from: date | None
     zone_name: str
+    strip: list[StripDay] = field(default_factory=list)  # every day of the week shown
+    selected: PickerDay | None = None  # the day whose times are shown
+    next_available: date | None = None  # the first free day after an empty week
+    weeks: list[WeekOption] = field(default_factory=list)  # jumps inside the horizon
 
 
 def requested_from() -> date | None:
     """Return the ``from`` day of the query string, or None when absent or malformed."""
-    raw = request.args.get("from", "")
+    return _requested_day("from")
+
+
+def requested_day() -> date | None:
+    """Return the ``day`` of the query string (the day whose times to show), or None."""
+    return _requested_day("day")
+
+
+def _requested_day(name: str) -> date | None:
+    raw = request.args.get(name, "")
     try:
         return date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
         return None
+
+
+def _period(hour: int) -> str:
+    return [key for key, _, starts in PERIODS if hour >= starts][-1]
+
+
+def _who(slot: Slot, names: dict[int, str]) -> str:
+    first = [names[i].split()[0] for i in slot.therapist_ids if i in names]
+    if len(first) <= 2:
+        return " or ".join(first)
+    return f"{len(first)} therapists"
 
 
 def build(
@@ -54,11 +119,13 @@ def build(
     therapist_id: int | None = None,
     earliest_start: datetime | None = None,
     exclude_booking_id: int | None = None,
+    day: date | None = None,
 ) -> Picker:
-    """Return a week of free times from ``first_day``.
+    """Return a week of free times from ``first_day``, showing the times of ``day``.
 
     Without a ``first_day`` the week starts at the first day that has a free time (within
-    the horizon), so a patient never lands on an empty week.
+    the horizon), so a patient never lands on an empty week. ``day`` defaults to the week's
+    first day with free times. An empty week names the next day that has one.
     """
     zone = availability.clinic_zone()
     today = now.astimezone(zone).date()
@@ -95,12 +162,25 @@ def build(
         found = slots(first_day, first_day + _week() - timedelta(days=1))
     last_day = first_day + _week() - timedelta(days=1)
 
+    names = {t.id: t.name for t in catalog.active_therapists()} if therapist_id is None else {}
     by_day: dict[date, list[PickerTime]] = {}
     for slot in found:
         local = slot.start.astimezone(zone)
         by_day.setdefault(local.date(), []).append(
-            PickerTime(slot.start.isoformat(), local.strftime("%H:%M"))
+            PickerTime(
+                slot.start.isoformat(),
+                local.strftime("%H:%M"),
+                therapists=_who(slot, names) if names else "",
+                period=_period(local.hour),
+            )
         )
+    days = [PickerDay(d, times) for d, times in sorted(by_day.items())]
+    selected = next((d for d in days if d.day == day), days[0] if days else None)
+    next_available = None
+    if not days and last_day < last_bookable:
+        later = slots(last_day + timedelta(days=1), last_bookable)
+        next_available = later[0].start.astimezone(zone).date() if later else None
+
     previous_from = first_day - _week() if first_day > today else None
     if previous_from is not None and previous_from < today:
         previous_from = today
@@ -108,11 +188,36 @@ def build(
     return Picker(
         first_day=first_day,
         last_day=last_day,
-        days=[PickerDay(day, times) for day, times in sorted(by_day.items())],
+        days=days,
         previous_from=previous_from,
         next_from=next_from if next_from <= last_bookable else None,
         zone_name=zone.key,
+        strip=[
+            StripDay(
+                first_day + timedelta(days=i), len(by_day.get(first_day + timedelta(days=i), ()))
+            )
+            for i in range(DAYS_SHOWN)
+            if first_day + timedelta(days=i) <= last_bookable
+        ],
+        selected=selected,
+        next_available=next_available,
+        weeks=_weeks(today, last_bookable),
     )
+
+
+def _weeks(today: date, last_bookable: date) -> list[WeekOption]:
+    """Return the weeks a patient may jump to: this one, then every Monday in the horizon."""
+    starts = [today]
+    monday = today + timedelta(days=7 - today.weekday())
+    while monday <= last_bookable:
+        starts.append(monday)
+        monday += _week()
+    return [
+        WeekOption(
+            start, "This week" if start == today else f"Week of {start:%a} {start.day} {start:%B}"
+        )
+        for start in starts
+    ]
 
 
 def _week() -> timedelta:

@@ -33,7 +33,10 @@ def test_book_reschedule_cancel_on_a_phone(page, server):
     page.get_by_role("link", name="Move to another time").click()
     page.wait_for_url("**/reschedule")
     page.get_by_role("link", name=re.compile("Later")).click()
-    page.locator("button.time-button").nth(3).click()
+    page.locator("button.time-button").last.click()
+    # A move is confirmed before anything changes.
+    page.wait_for_url("**/reschedule/confirm**")
+    page.get_by_role("button", name="Yes, move my booking").click()
     page.wait_for_url(re.compile(r"/manage/[^/]+$"))
     page.get_by_text("Your booking has been moved").wait_for()
     after = page.locator("dl.terms dd").nth(2).inner_text()

@@ -36,6 +36,7 @@ ROUTES = [
     ("GET", "/manage/{}", None),
     ("GET", "/manage/{}/reschedule", None),
     ("POST", "/manage/{}/reschedule", {"start": START}),
+    ("GET", "/manage/{}/reschedule/confirm", None),
     ("GET", "/manage/{}/cancel", None),
     ("POST", "/manage/{}/cancel", {}),
     ("GET", "/manage/{}/clearance", None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from tests.screens import form_data
@@ -21,8 +22,17 @@ DETAILS = {
 }
 
 
+DAY_LINK_RE = re.compile(r'<a class="day-chip[^"]*" href="([^"]+)"')
+
+
 def offered_starts(client, path="/book/time") -> list[str]:
-    return START_RE.findall(client.get(path).get_data(as_text=True))
+    """Every start the picker offers in the week ``path`` shows, day by day, in order."""
+    page = client.get(path).get_data(as_text=True)
+    starts = START_RE.findall(page)
+    for link in DAY_LINK_RE.findall(page):
+        day_page = client.get(html.unescape(link)).get_data(as_text=True)
+        starts += [s for s in START_RE.findall(day_page) if s not in starts]
+    return sorted(starts)
 
 
 def choose(client, option="therapeutic-back-massage:60", therapist="", *, screen=True):
