@@ -37,6 +37,7 @@ from booking.services import availability, bookings, catalog, clearance, screeni
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
 from booking.services.errors import BookingError
+from booking.services.locking import write_transaction
 from booking.web.api import ApiError, bp
 from booking.web.api_schemas import (
     BodyError,
@@ -150,6 +151,7 @@ def create_booking():
         over_18=True,
         form_key=_form_key(body.idempotency_key),
         screen=answers,
+        count_screen=True,
     )
     try:
         result = bookings.book(wanted, actor=Actor.patient(), now=now)
@@ -166,7 +168,6 @@ def create_booking():
                 extra={"reason": "idempotency_key_reused"},
             )
         return _send(_created(booking, intake, now, manage_url=None, note=REPLAY_NOTE))
-    screening.count_outcome(Outcome(intake.outcome), now=now)
     return _send(_created(booking, intake, now, manage_url=_manage_url(result.manage_token)), 201)
 
 
@@ -441,7 +442,8 @@ def _message(outcome: Outcome) -> str | None:
 
 def _stopped(assessment: Assessment, now: datetime):
     """Answer a screen that stops the booking: count it, store nothing else."""
-    screening.count_outcome(assessment.outcome, now=now)
+    with write_transaction():
+        screening.count_outcome(assessment.outcome, now=now)
     message = _message(assessment.outcome) or "We can't book this treatment for you."
     return _send(ScreenStopped(outcome=assessment.outcome.value, message=message, booking=None))
 
