@@ -13,6 +13,7 @@ yields a 500. The API sets no cookies; answers about a booking are never cached.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
 from booking.web.api import ApiError, bp
 from booking.web.api_schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
     BodyError,
     BookingCreate,
     BookingCreated,
@@ -149,7 +151,7 @@ def create_booking():
         therapist_id=therapist.id if therapist else None,
         note=body.note,
         over_18=True,
-        form_key=_form_key(body.idempotency_key),
+        form_key=_form_key(_idempotency_key(body.idempotency_key)),
         screen=answers,
         count_screen=True,
     )
@@ -389,6 +391,27 @@ def _start_problem(start: datetime, now: datetime) -> str | None:
     if start > now + horizon + timedelta(days=1):
         return f"We take bookings up to {horizon.days} days ahead."
     return None
+
+
+def _idempotency_key(in_body: str | None) -> str | None:
+    """Return the request's idempotency key: the body's field or the Idempotency-Key header.
+
+    Raises ApiError (400) for a header that is not a valid key, or one that contradicts the
+    body's.
+    """
+    header = request.headers.get("Idempotency-Key")
+    if header is None:
+        return in_body
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, header):
+        raise ApiError(
+            FIX_FIELDS, fields={"idempotency_key": "Use 8 to 64 letters, digits, - or _."}
+        )
+    if in_body is not None and in_body != header:
+        raise ApiError(
+            FIX_FIELDS,
+            fields={"idempotency_key": "The Idempotency-Key header and the body disagree."},
+        )
+    return header
 
 
 def _form_key(idempotency_key: str | None) -> str | None:
