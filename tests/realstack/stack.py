@@ -85,7 +85,8 @@ class Sink:
 def manage_tokens(message: email.message.Message) -> set[str]:
     found: set[str] = set()
     for part in message.walk():
-        if part.get_content_maintype() == "text":
+        # The letter's own parts; the calendar attachment folds long lines mid-token.
+        if part.get_content_type() in ("text/plain", "text/html"):
             found.update(t.decode() for t in MANAGE_LINK.findall(part.get_payload(decode=True)))
     return found
 
@@ -132,30 +133,31 @@ class CuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.target_port))
-            state = {"inserted": False}
+            state = {"inserted": False, "mute": threading.Event(), "answered": threading.Event()}
             threading.Thread(
                 target=self._upstream, args=(client, server, state), daemon=True
             ).start()
-            threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
+            threading.Thread(
+                target=self._downstream, args=(server, client, state), daemon=True
+            ).start()
 
     def _decide(self, data: bytes, state: dict) -> str:
         """Return "pass", "cut" (before forwarding) or "cut_after" for this chunk."""
         with self._lock:
             mode = self._mode
-            if mode is None:
-                return "pass"
-            if mode[0] == "pattern":
-                if mode[1] in data:
-                    self._mode = None
-                    self.cuts += 1
-                    return "cut"
-                return "pass"
             if b"INSERT INTO bookings" in data:
                 state["inserted"] = True
-            if state["inserted"] and b"COMMIT" in data:
+            ends = b"COMMIT" in data or b"ROLLBACK" in data
+            if mode is not None and mode[0] == "pattern" and mode[1] in data:
+                self._mode = None
+                self.cuts += 1
+                return "cut"
+            if mode is not None and mode[0] == "commit" and state["inserted"] and b"COMMIT" in data:
                 self._mode = None
                 self.cuts += 1
                 return "cut_after" if mode[1] else "cut"
+            if ends:
+                state["inserted"] = False
             return "pass"
 
     def _upstream(self, client: socket.socket, server: socket.socket, state: dict) -> None:
@@ -165,10 +167,9 @@ class CuttingProxy:
                 if action == "cut":
                     break
                 if action == "cut_after":
+                    state["mute"].set()  # the client never hears the server's answer
                     server.sendall(data)
-                    server.settimeout(5)
-                    with contextlib.suppress(OSError):
-                        state["answer"] = server.recv(65536)  # the server committed
+                    state["answered"].wait(5)  # the server has committed
                     break
                 server.sendall(data)
         except OSError:
@@ -179,9 +180,12 @@ class CuttingProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
 
-    def _downstream(self, server: socket.socket, client: socket.socket) -> None:
+    def _downstream(self, server: socket.socket, client: socket.socket, state: dict) -> None:
         try:
             while data := server.recv(65536):
+                if state["mute"].is_set():
+                    state["answered"].set()
+                    continue
                 client.sendall(data)
         except OSError:
             pass
