@@ -167,8 +167,8 @@ class _LeaseKeeper:
     """Renew one message's lease every third of it while the mail server is talked to.
 
     Its own connection (the request's session stays out of it), and failures are only
-    logged: the worst a missed renewal can do is let the lease run out, which the claim
-    check before any other worker's send then refuses... for that worker to send again.
+    logged: the worst a missed renewal can do is let the lease run out during a very slow
+    send, and another worker send the message again (at least once, never lost).
     """
 
     def __init__(self, engine: Engine, message_id: int, owner: str, now: datetime) -> None:
@@ -191,8 +191,11 @@ class _LeaseKeeper:
     def _run(self) -> None:
         while not self._stop.wait(self._lease.total_seconds() / 3):
             try:
-                with self._engine.begin() as connection:
-                    connection.execute(
+                with (
+                    self._engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn,
+                    conn.begin(),
+                ):
+                    conn.execute(
                         update(OutboxMessage)
                         .where(
                             OutboxMessage.id == self._message_id,
