@@ -6,6 +6,7 @@ import email
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from booking import clock
@@ -37,6 +38,7 @@ def test_a_message_another_worker_holds_is_not_sent(mail_app, smtp_server):
     assert len(smtp_server.received) == 1
 
 
+@pytest.mark.committed  # another connection must see what the worker committed
 def test_the_link_in_an_email_is_committed_before_the_mail_server_has_it(
     mail_app, smtp_server, database_url
 ):
