@@ -314,7 +314,6 @@ class Stack:
             "FLASK_WORKER_POLL_SECONDS": "0.5",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(web_workers),
-            "LOG_JSON": "1",
             **(settings or {}),
         }
         self.env.pop("BOOKING_TEST_DATABASE_URL", None)
