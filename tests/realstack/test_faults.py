@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import threading
 import uuid
 
@@ -117,6 +118,30 @@ def test_a_lock_held_on_bookings_makes_a_booking_answer_503_quickly(stack_factor
         _assert_apps_503(answer, json=True)
         assert "nothing was saved" in answer.json()["error"]["message"]
         holder.rollback()
+    assert _count(stack, address) == 0
+    assert _book(stack, address, start, therapists[0], key).status == 201
+
+
+def test_sqlite_held_write_lock_makes_a_booking_answer_503_after_the_busy_timeout(
+    stack_factory,
+):
+    stack = stack_factory(
+        "sqlite", web_workers=2, settings={"FLASK_SQLITE_BUSY_TIMEOUT_MS": "1500"}
+    )
+    start, therapists = stack.free_starts()[0]
+    address = "sqlite-locked@realstack.example.org"
+    key = f"lock-{uuid.uuid4().hex[:16]}"
+    holder = sqlite3.connect(make_url(stack.url).database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer keeps the one write lock
+        answer = _book(stack, address, start, therapists[0], key)
+        _assert_apps_503(answer, json=True)
+        assert "nothing was saved" in answer.json()["error"]["message"]
+        # Readers go on meanwhile (WAL).
+        assert request(stack.port, "GET", "/api/v1/services").status == 200
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
     assert _count(stack, address) == 0
     assert _book(stack, address, start, therapists[0], key).status == 201
 
