@@ -10,14 +10,15 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export FLASK_APP := wsgi
 
-.PHONY: help install run serve test test-pg test-all e2e e2e-deps lint format audit instance-data-key bench clean
+.PHONY: help install run serve test test-pg test-stack test-all e2e e2e-deps lint format audit instance-data-key bench clean
 
 help:
 	@echo "make run       create .venv, install, migrate, seed the demo clinic, serve on http://127.0.0.1:$(PORT)"
 	@echo "make serve     gunicorn (gunicorn.conf.py) with the worker beside it, as in production"
 	@echo "make test      the portable test suite (SQLite)"
 	@echo "make e2e       browser and accessibility tests in Debian's Chromium (installed if missing)"
-	@echo "make test-all  lint + the suite on SQLite and on PostgreSQL ($(PG_TEST_URL))"
+	@echo "make test-stack the real stack (gunicorn, worker, SMTP sink) under a rush and faults"
+	@echo "make test-all  lint + the suite on SQLite and on PostgreSQL ($(PG_TEST_URL)) + test-stack"
 	@echo "make lint      ruff"
 	@echo "make audit     pip-audit: fails on a known vulnerability that has a fixed version"
 	@echo "make bench     benchmarks that print figures"
@@ -70,7 +71,13 @@ test: install
 test-pg: install
 	BOOKING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
-test-all: install lint audit test test-pg e2e
+# The real stack: gunicorn workers and mail workers on committed data, SQLite and PostgreSQL
+# (tests/realstack/; a couple of minutes). Plain `make test` leaves them out.
+test-stack: install
+	BOOKING_REALSTACK=1 BOOKING_REALSTACK_REQUIRE_PG=1 BOOKING_TEST_DATABASE_URL=$(PG_TEST_URL) \
+	  $(BIN)/python -m pytest -q tests/realstack
+
+test-all: install lint audit test test-pg test-stack e2e
 
 # Browser tests: Debian's Chromium (never a downloaded browser), axe-core and Lighthouse from
 # npm into node_modules/ (git-ignored), Playwright for Python told not to fetch browsers.

@@ -11,7 +11,9 @@ Against gunicorn with 2 workers on PostgreSQL (its own database ``bench_race``, 
    latency p50 / p95.
 2. 64 clients all aim at the same slot at once (a ``threading.Barrier``), a few rounds on
    different slots: prints how many bookings each round made - it must be exactly 1, checked
-   in the database afterwards - and the p95 latency of the refusals (409).
+   in the database afterwards - and the lost-race answer time (409, p50 / p95) beside the
+   winner's (201), and, in the worker, beside an ordinary booking's from part 1: a "just
+   taken" with alternatives should not cost several times a booking.
 
 Each booking uses its own email address, as real patients do, so the per-email caps are not
 in play; the per-address rate limits are switched off (``FLASK_RATELIMIT_ENABLED=false``)
@@ -312,6 +314,10 @@ def server_times(log_path: Path, start: int, end: int | None = None) -> dict[int
     return times
 
 
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples) if samples else float("nan")
+
+
 def describe(times: dict[int, list[float]]) -> str:
     return "; ".join(
         f"{status}: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms"
@@ -441,11 +447,20 @@ def main() -> None:
             f"-> {'OK (exactly 1)' if ok else 'WRONG'}"
         )
     print(
-        f"   refusals (409): p50 {statistics.median(refusals) if refusals else float('nan'):.0f}"
-        f" ms, p95 {percentile(refusals, 0.95):.0f} ms over {len(refusals)}; "
-        f"winners: median {statistics.median(winners) if winners else float('nan'):.0f} ms"
+        f"   lost race (409): p50 {_median(refusals):.0f} ms, p95 "
+        f"{percentile(refusals, 0.95):.0f} ms over {len(refusals)}; "
+        f"winner (201): p50 {_median(winners):.0f} ms, p95 {percentile(winners, 0.95):.0f} ms "
+        f"over {len(winners)} (client side, all {RACE_CLIENTS} queued at once)"
     )
     print(f"   in the worker (the app's access log), by status: {describe(in_worker_2)}")
+    lost_in_worker = in_worker_2.get(409, [])
+    booked_in_worker = in_worker_1.get(201, [])
+    print(
+        f"   a lost race costs {_median(lost_in_worker) / _median(booked_in_worker):.1f}x a "
+        f"booking in the worker (p50 {_median(lost_in_worker):.0f} ms vs "
+        f"{_median(booked_in_worker):.0f} ms; p95 {percentile(lost_in_worker, 0.95):.0f} ms vs "
+        f"{percentile(booked_in_worker, 0.95):.0f} ms)"
+    )
     total_made = made_part1 + sum(Counter(s for s, _ in r["results"]).get(201, 0) for r in rounds)
     print(
         f"   database check: {stored} confirmed bookings stored, {total_made} 201s answered "

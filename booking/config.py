@@ -21,8 +21,14 @@ SQLALCHEMY_DATABASE_URI: str | None = None
 # hide_parameters: a database error's message never carries the values (health answers,
 # contact details) into a log line.
 SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
-# How long a SQLite writer waits for the write lock before the request gets a 503.
-SQLITE_BUSY_TIMEOUT_MS = 30000
+# How long a SQLite writer waits for the write lock before the request gets a 503 (below
+# gunicorn's 30 s worker timeout, so the app answers, not the server), and a reader.
+SQLITE_BUSY_TIMEOUT_MS = 15000
+SQLITE_READ_BUSY_TIMEOUT_MS = 5000
+# PostgreSQL: every statement and every lock wait is bounded (a request stuck behind a
+# migration's or a long transaction's lock answers 503 after the lock timeout).
+DATABASE_STATEMENT_TIMEOUT_MS = 8000
+DATABASE_LOCK_TIMEOUT_MS = 3000
 
 # Forms
 WTF_CSRF_ENABLED = True

@@ -22,7 +22,6 @@ from sqlalchemy.exc import (
     DBAPIError,
     InterfaceError,
     OperationalError,
-    SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,6 +29,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from booking.extensions import db, limiter
 from booking.logs import mask_tokens, request_id, security_event
 from booking.security import TOKEN_PATH
+from booking.services.locking import OutcomeUnknown, committed_in_request
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,19 @@ COPY = {
         "again in a minute.",
     ),
 }
+# The database went away while committing: the change may or may not have been kept, so
+# the answer says exactly that, and the retry (same form key or Idempotency-Key) settles it.
+UNKNOWN_COPY = (
+    "We could not confirm that",
+    "We could not confirm that your change was saved. Please check and try again: doing it "
+    "again is safe.",
+)
+# The change was committed, and something after it (showing the result) failed.
+DONE_COPY = (
+    "Done, but we could not show it",
+    "What you asked for was saved, but we could not show the result just now. Please "
+    "reload the page in a minute; there is no need to do it again.",
+)
 CSRF_COPY = (
     "This form has expired",
     "For your security, forms stop working after a while or when opened in another window. "
@@ -94,6 +107,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(PoolTimeoutError, _database_error)
+    app.register_error_handler(OutcomeUnknown, _outcome_unknown)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -126,8 +140,11 @@ def _wants_json() -> bool:
 def _rollback() -> None:
     try:
         db.session.rollback()
-    except SQLAlchemyError:  # the connection is gone: nothing was kept on it either
-        db.session.remove()
+    except Exception:  # the connection is gone: nothing was kept on it either
+        try:
+            db.session.remove()
+        except Exception:
+            log.warning("session cleanup failed after an error", exc_info=True)
 
 
 def _json_error(code: int, message: str, **extra):
@@ -164,6 +181,13 @@ def _csrf_error(error: CSRFError):
 
 def _http_error(error: HTTPException):
     code = error.code or 500
+    original = getattr(error, "original_exception", None)
+    # An error outside the view (after_request, the session's cleanup, the driver) reaches
+    # Flask's last-resort handler as a 500 wrapping it: a database that is down is a 503.
+    if code == 500 and isinstance(original, OutcomeUnknown):
+        return _outcome_unknown(original)
+    if code == 500 and original is not None and database_unavailable(original):
+        return _database_error(original)
     if code >= 500:
         _rollback()
     if code == 403:
@@ -204,15 +228,32 @@ def _database_error(error: Exception):
         str(orig).splitlines()[0][:200] if str(orig) else "",
         extra={"event": "database.unavailable"},
     )
+    if committed_in_request():
+        title, lead = DONE_COPY
+        return _unavailable_response(title, lead, reason="saved")
+    title, lead = COPY[503]
+    return _unavailable_response(title, lead, reason="unavailable")
+
+
+def _unavailable_response(title: str, lead: str, *, reason: str):
     if _wants_json():
-        response = _json_error(503, COPY[503][1])
+        response = _json_error(503, lead, reason=reason)
     else:
-        title, lead = COPY[503]
         response = current_app.make_response(
             _page("errors/error.html", 503, title=title, lead=lead)
         )
     response.headers["Retry-After"] = str(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"])
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _outcome_unknown(error: OutcomeUnknown):
+    # Never "nothing was saved": the commit may have landed. The verb's message (a booking
+    # has its own) says what to do; a retry with the same key is safe.
+    _rollback()
+    title, lead = UNKNOWN_COPY
+    lead = error.message or lead
+    return _unavailable_response(title, lead, reason="outcome_unknown")
 
 
 def _refused_by_database(error: DataError):

@@ -64,6 +64,12 @@ def run_migrations_online():
 
     connectable = get_engine()
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The application's per-request bounds (statement and lock timeouts) are not
+            # meant for a schema change, which may rewrite a table and wait for its lock.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.exec_driver_sql("SET lock_timeout = 0")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -61,7 +61,8 @@ def _enum(cls: type[enum.Enum], name: str, length: int) -> Enum:
 class OutboxMessage(db.Model):
     """One email, queued with the change it reports and delivered by the worker.
 
-    ``claimed_until`` is a worker's lease: a row is claimed by setting it, and a worker that
+    ``claimed_until`` is a worker's lease and ``claimed_by`` the claim holding it: a row is
+    claimed by setting both, the holder renews the lease while it sends, and a worker that
     dies mid-batch only delays the row until the lease runs out. ``dedupe_key`` (unique)
     makes jobs idempotent: a reminder's key is derived from what it reminds about, so a
     rerun inserts nothing.
@@ -91,6 +92,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Which claim holds the lease: only its holder may send the message.
+    claimed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
 
     booking: Mapped[Booking | None] = relationship()

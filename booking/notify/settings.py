@@ -24,9 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_BASE_SECONDS": 60,  # first retry after this, then doubling
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 8,  # then the message is dead (reception sees it)
-    # How long a claimed batch is reserved for one worker. Longer than a batch can take
-    # (batch x MAIL_TIMEOUT_SECONDS), so a slow worker is never overtaken by another.
-    "MAIL_CLAIM_LEASE_SECONDS": 600,
+    # How long a claim reserves a message for one worker. The worker renews it before each
+    # message and every third of it while talking to the mail server, so a live worker is
+    # never overtaken; a crashed one's messages are retried once it runs out (within a
+    # minute with the poll below).
+    "MAIL_CLAIM_LEASE_SECONDS": 45,
     "WORKER_POLL_SECONDS": 5,
     "WORKER_BATCH_SIZE": 20,
     "REMINDER_OFFSETS_HOURS": [24],

@@ -37,10 +37,19 @@ from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import audit, availability, holds, manage_links, patients, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from booking.services.locking import run_in_write_transaction
+from booking.services.locking import (
+    OutcomeUnknown,
+    reading,
+    run_in_write_transaction,
+    write_transaction,
+)
 
 ACTIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 TAKEN_MESSAGE = "Sorry, that time was just taken by someone else. Here are the nearest free times."
+UNKNOWN_MESSAGE = (
+    "We could not confirm your booking. Try again: you will not be booked twice, and if it "
+    "went through we will show it to you."
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,9 @@ class BookingRequest:
     # Staff only: book outside hours, notice, horizon or grid, for a named therapist,
     # with the reason recorded. Conflicts with other bookings are still refused.
     override_reason: str = ""
+    # Count the screen's outcome (the anonymous daily tally) with the booking, in its
+    # transaction; the web flow counts at the screen step instead.
+    count_screen: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,19 +209,32 @@ def _override_slot(service, minutes, start, *, now, therapist_id, exclude_bookin
 
 
 def _taken(service, minutes, start, *, now, therapist_id, earliest_start) -> BookingError:
-    return BookingError(
-        "taken",
-        TAKEN_MESSAGE,
-        field="start",
-        alternatives=nearest_alternatives(
+    # A read of its own: the loser of a race never holds the write lock while it looks.
+    with reading():
+        alternatives = nearest_alternatives(
             service,
             minutes,
             start,
             now=now,
             therapist_id=therapist_id,
             earliest_start=earliest_start,
-        ),
-    )
+        )
+    return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
+
+
+def reissue_link(booking_id: int, *, now: datetime) -> str:
+    """Mint and commit a new manage link for a booking a replayed submission proved is its own.
+
+    The first link was shown once and is stored only as a hash; the browser that retried
+    (same form key) gets a working one of its own. The old links keep working.
+    """
+    with write_transaction():
+        return manage_links.mint(_BookingId(booking_id), now=now)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _BookingId:
+    id: int
 
 
 def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult:
@@ -308,6 +333,8 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
                     created_at=now,
                 )
             )
+        if request.count_screen and assessment is not None:
+            screening.count_outcome(assessment.outcome, now=now)
         token = manage_links.mint(booking, now=now)
         outbox.queue(MessageKind.HELD if hold else MessageKind.BOOKED, booking, now=now)
         audit.record(
@@ -323,6 +350,8 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
 
     try:
         result = run_in_write_transaction(attempt)
+    except OutcomeUnknown:
+        raise OutcomeUnknown(UNKNOWN_MESSAGE) from None
     except _TakenSignal:
         raise _taken(
             service,

@@ -22,6 +22,7 @@ from booking.extensions import db
 from booking.models import FeedToken, Room, Service, ServiceDuration, Therapist, WorkingHours
 from booking.models.schedule import MINUTES_PER_DAY
 from booking.services.audit import Actor, record
+from booking.services.locking import commit as commit_or_unknown
 from booking.tokens import new_token, token_hash
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -194,7 +195,7 @@ def create_service(
     db.session.add(service)
     db.session.flush()
     record("service.created", actor=actor, now=now, service_id=service.id, name=name)
-    db.session.commit()
+    commit_or_unknown()
     return service
 
 
@@ -248,7 +249,7 @@ def update_service(
     }
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     record("service.updated", actor=actor, now=now, service_id=service.id, changed=changed)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def _check_duration(minutes: int, price_pence: int) -> None:
@@ -284,7 +285,7 @@ def add_duration(
         minutes=minutes,
         price_pence=price_pence,
     )
-    db.session.commit()
+    commit_or_unknown()
     return duration
 
 
@@ -306,7 +307,7 @@ def remove_duration(service: Service, duration_id: int, *, actor: Actor, now: da
         minutes=duration.minutes,
         price_pence=duration.price_pence,
     )
-    db.session.commit()
+    commit_or_unknown()
 
 
 def _therapists(ids: Iterable[int]) -> list[Therapist]:
@@ -354,7 +355,7 @@ def create_therapist(*, name: str, title: str, actor: Actor, now: datetime) -> T
     db.session.add(therapist)
     db.session.flush()
     record("therapist.created", actor=actor, now=now, therapist_id=therapist.id, name=name)
-    db.session.commit()
+    commit_or_unknown()
     return therapist
 
 
@@ -391,7 +392,7 @@ def update_therapist(
     after = {"name": name, "active": therapist.active, "services": sorted(s.id for s in services)}
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     record("therapist.updated", actor=actor, now=now, therapist_id=therapist.id, changed=changed)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def week_texts(therapist: Therapist) -> dict[int, str]:
@@ -421,7 +422,7 @@ def set_weekly_hours(
     record(
         "therapist.hours_changed", actor=actor, now=now, therapist_id=therapist.id, changed=changed
     )
-    db.session.commit()
+    commit_or_unknown()
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,7 +437,7 @@ def create_room(*, name: str, actor: Actor, now: datetime) -> Room:
     db.session.add(room)
     db.session.flush()
     record("room.created", actor=actor, now=now, room_id=room.id, name=name)
-    db.session.commit()
+    commit_or_unknown()
     return room
 
 
@@ -445,7 +446,7 @@ def rename_room(room: Room, *, name: str, actor: Actor, now: datetime) -> None:
     old = room.name
     room.name = name
     record("room.renamed", actor=actor, now=now, room_id=room.id, old=old, new=name)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def set_room_active(room: Room, active: bool, *, actor: Actor, now: datetime) -> None:
@@ -454,7 +455,7 @@ def set_room_active(room: Room, active: bool, *, actor: Actor, now: datetime) ->
     record(
         "room.activated" if active else "room.deactivated", actor=actor, now=now, room_id=room.id
     )
-    db.session.commit()
+    commit_or_unknown()
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,7 +486,7 @@ def create_feed_token(
         feed_token_id=row.id,
         therapist_id=therapist_id,
     )
-    db.session.commit()
+    commit_or_unknown()
     return row, token
 
 
@@ -495,4 +496,4 @@ def revoke_feed_token(row: FeedToken, *, actor: Actor, now: datetime) -> None:
         return
     row.revoked_at = now
     record("feed_token.revoked", actor=actor, now=now, feed_token_id=row.id)
-    db.session.commit()
+    commit_or_unknown()

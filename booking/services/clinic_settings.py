@@ -38,6 +38,7 @@ from booking.extensions import db
 from booking.models import ClinicSetting
 from booking.notify.settings import DEFAULTS as MAIL_DEFAULTS
 from booking.services.audit import Actor, record
+from booking.services.locking import commit as commit_or_unknown
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +316,7 @@ def save(values: Mapping[str, Any], *, app: Flask, actor: Actor, now: datetime) 
             new=value,
         )
     try:
-        db.session.commit()
+        commit_or_unknown()
     except IntegrityError:  # someone saved the same key at the same moment
         db.session.rollback()
         raise SettingsError(

@@ -5,20 +5,63 @@ availability re-check inside the transaction sees every committed booking and no
 writer can slip in before the commit. PostgreSQL: an ordinary transaction; the exclusion
 constraints on therapist and room time ranges refuse the loser of a race at the database,
 and the verb turns that refusal into "that time was just taken".
+
+A commit is a verb's last write. When the connection fails during the commit itself, the
+outcome is unknown (the server may have committed before the reply was lost): that is
+``OutcomeUnknown``, never "nothing was saved".
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from booking.extensions import db
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Whether the work in hand may write: every SQLite transaction begun meanwhile is
+# BEGIN IMMEDIATE (see booking.database). A request that changes state sets it for its
+# whole length, so every transaction it begins, not only the first, queues for the lock
+# instead of reading first and then failing to upgrade ("database is locked").
+_writing: ContextVar[bool] = ContextVar("booking_writing", default=False)
+# Whether a write transaction committed during the current request: an error after that
+# must not be answered with "nothing was saved".
+_committed: ContextVar[bool] = ContextVar("booking_committed", default=False)
+
+
+def may_write() -> bool:
+    return _writing.get()
+
+
+def start_request(*, may_write: bool) -> None:
+    """Mark the current request as one that may write, or not, with nothing committed yet."""
+    _writing.set(may_write)
+    _committed.set(False)
+
+
+def committed_in_request() -> bool:
+    return _committed.get()
+
+
+class OutcomeUnknown(Exception):
+    """The connection failed while committing: the change may or may not have been kept.
+
+    Raised instead of the driver's error, so the answer says so honestly and asks for a
+    retry that the verb's idempotency key (form key, Idempotency-Key) makes safe. A verb
+    may give ``message``, the words the person is shown.
+    """
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "the commit's outcome is unknown")
+        self.message = message
 
 
 @contextmanager
@@ -26,30 +69,78 @@ def write_transaction() -> Iterator[Session]:
     """Run the block in one write transaction; commit on success, roll back on any error.
 
     Ends any read-only transaction the request had already begun, so the lock is taken
-    before the re-check reads.
+    before the re-check reads. Raises OutcomeUnknown when the commit itself fails on a
+    broken connection; any error before the commit rolls back (nothing is kept).
     """
     session = db.session()  # the request's Session behind the scoped proxy
     if session.in_transaction():
-        session.commit()
+        commit(session)
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
         yield session
-        session.commit()
+        session.flush()
     except BaseException:
-        session.rollback()
+        _quiet_rollback(session)
         raise
+    commit(session)
+    _committed.set(True)
 
 
-# Deadlock, serialisation failure, lock not available (PostgreSQL); "database is locked"
-# (SQLite, past its busy timeout). Retrying re-runs the re-check, which then sees the
-# winner's committed row and refuses properly.
-_TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
+def commit(session: Session | None = None) -> None:
+    """Commit, turning a failure of the commit itself into OutcomeUnknown.
+
+    Everything was flushed before, so an error here is about the connection or the
+    COMMIT, not about a statement; whether the server applied it cannot be known.
+    """
+    session = session or db.session()
+    session.flush()  # a refused statement surfaces as itself, before the COMMIT
+    try:
+        session.commit()
+    except DBAPIError as error:
+        _quiet_rollback(session)
+        log.warning(
+            "commit failed, outcome unknown: %s",
+            type(error.orig).__name__,
+            extra={"event": "database.commit_unknown"},
+        )
+        raise OutcomeUnknown() from error
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run read-only work in its own short (deferred) transaction, even in a writing request.
+
+    A refusal's alternatives are computed this way, so the loser of a race does not hold
+    SQLite's write lock while it looks for other times.
+    """
+    token = _writing.set(False)
+    session = db.session()
+    try:
+        if session.in_transaction():
+            session.commit()
+        yield
+    finally:
+        _writing.reset(token)
+        _quiet_rollback(session)
+
+
+def _quiet_rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except DBAPIError:  # the connection is gone: nothing is kept on it either
+        session.invalidate()
+
+
+# Deadlock and serialisation failure (PostgreSQL): the database aborted this transaction
+# so another could go on; retrying re-runs the re-check, which then sees the winner's
+# committed row and refuses properly. A lock wait that ran out (lock_timeout, SQLite's
+# busy timeout) is not retried: the request has waited its share and answers 503.
+_TRANSIENT_SQLSTATES = {"40P01", "40001"}
 
 
 def is_transient(error: OperationalError) -> bool:
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    return sqlstate in _TRANSIENT_SQLSTATES or "database is locked" in str(error.orig)
+    return getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
 def run_in_write_transaction(work: Callable[[], T], *, attempts: int = 4) -> T:
@@ -57,7 +148,8 @@ def run_in_write_transaction(work: Callable[[], T], *, attempts: int = 4) -> T:
 
     Two writers inserting rows that collide on both exclusion constraints (therapist and
     room) can deadlock on PostgreSQL; the database aborts one, and the retry turns that
-    into an ordinary refusal. Anything else ``work`` raises propagates after rollback.
+    into an ordinary refusal. Anything else ``work`` raises propagates after rollback;
+    a failed commit raises OutcomeUnknown.
     """
     for attempt in range(1, attempts + 1):
         try:

@@ -20,6 +20,7 @@ from booking import validation
 from booking.extensions import db
 from booking.models import Booking, Clearance, Intake, Patient, StaffRole
 from booking.services.audit import Actor, record
+from booking.services.locking import write_transaction
 
 SEARCH_LIMIT = 50
 
@@ -187,6 +188,7 @@ def view_intake(
         rules=_rule_lines(found) if found else [],
         clearances=clearances,
     )
-    record("intake.viewed", actor=actor, now=now, booking=booking, role=role.value)
-    db.session.commit()
+    # The lock before the write (SQLite): this runs in a GET, after the reads above.
+    with write_transaction():
+        record("intake.viewed", actor=actor, now=now, booking=booking, role=role.value)
     return view

@@ -32,7 +32,7 @@ from booking.models import (
 from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from booking.services.locking import run_in_write_transaction
+from booking.services.locking import run_in_write_transaction, write_transaction
 
 ERASED = "erased"
 ERASED_NAME = "Erased patient"
@@ -164,8 +164,8 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
             for m in messages
         ],
     }
-    audit.record("patient.exported", actor=actor, now=now, patient_id=patient.id)
-    db.session.commit()
+    with write_transaction():
+        audit.record("patient.exported", actor=actor, now=now, patient_id=patient.id)
     return data
 
 

@@ -12,6 +12,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingDraft, Intake
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.locking import commit as commit_or_unknown
 
 DRAFT_LIFETIME = timedelta(days=1)
 
@@ -45,5 +46,5 @@ def purge(*, now: datetime) -> PurgeReport:
     ).rowcount
     if removed:
         audit.record("retention.answers_purged", actor=Actor.system(), now=now, count=removed)
-    db.session.commit()
+    commit_or_unknown()
     return PurgeReport(answers_removed=removed, drafts_removed=drafts)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from booking.extensions import db
 from booking.intake import Outcome, ScreenAnswers, ScreenSettings, is_material_change
@@ -31,27 +32,22 @@ def settings() -> ScreenSettings:
 
 
 def count_outcome(outcome: Outcome, *, now: datetime) -> None:
-    """Add one to today's anonymous counter for ``outcome`` and commit.
+    """Add one to today's anonymous counter for ``outcome``, in the caller's transaction.
 
     The only trace an EMERGENCY or URGENT screen leaves: no answers, no person, no time
-    finer than the clinic-local day.
+    finer than the clinic-local day. One upsert, so concurrent screens never collide, and
+    no commit of its own: the count belongs to the change that records it.
     """
     day = now.astimezone(availability.clinic_zone()).date()
-    for _ in range(3):
-        bumped = db.session.execute(
-            update(ScreenOutcomeCount)
-            .where(ScreenOutcomeCount.day == day, ScreenOutcomeCount.outcome == outcome.value)
-            .values(count=ScreenOutcomeCount.count + 1)
-        ).rowcount
-        if bumped:
-            db.session.commit()
-            return
-        try:
-            db.session.add(ScreenOutcomeCount(day=day, outcome=outcome.value, count=1))
-            db.session.commit()
-            return
-        except IntegrityError:  # another request created today's row first
-            db.session.rollback()
+    dialect = db.session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(ScreenOutcomeCount).values(day=day, outcome=outcome.value, count=1)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day", "outcome"],
+            set_={"count": ScreenOutcomeCount.count + 1},
+        )
+    )
 
 
 def covering_clearance(email: str, answers: ScreenAnswers, *, now: datetime) -> Clearance | None:

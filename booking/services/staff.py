@@ -17,6 +17,7 @@ from booking.auth import passwords
 from booking.extensions import db
 from booking.models import StaffRole, StaffUser, Therapist
 from booking.services.audit import Actor, record
+from booking.services.locking import commit as commit_or_unknown
 
 
 class StaffError(Exception):
@@ -123,7 +124,7 @@ def create_staff(
             "duplicate_email", f"A staff account for {email} already exists.", field="email"
         ) from None
     record("staff.created", actor=actor, now=now, staff_id=staff.id, role=role.value)
-    db.session.commit()
+    commit_or_unknown()
     return staff
 
 
@@ -149,14 +150,14 @@ def authenticate(email: str, password: str, *, now: datetime) -> StaffUser | Non
         return None
     if passwords.needs_rehash(staff.password_hash):
         staff.password_hash = passwords.hash_password(password)
-        db.session.commit()
+        commit_or_unknown()
     return staff
 
 
 def record_login(staff: StaffUser, *, now: datetime) -> None:
     """Write ``staff.login`` once every sign-in step has passed. Commits."""
     record("staff.login", actor=Actor.staff(staff.id), now=now)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def sign_out(staff: StaffUser, *, now: datetime) -> None:
@@ -167,7 +168,7 @@ def sign_out(staff: StaffUser, *, now: datetime) -> None:
     """
     staff.session_version += 1
     record("staff.logout", actor=Actor.staff(staff.id), now=now)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def change_password(staff: StaffUser, new_password: str, *, actor: Actor, now: datetime) -> None:
@@ -176,7 +177,7 @@ def change_password(staff: StaffUser, new_password: str, *, actor: Actor, now: d
     staff.password_hash = passwords.hash_password(new_password)
     staff.session_version += 1
     record("staff.password_changed", actor=actor, now=now, staff_id=staff.id)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def deactivate(staff: StaffUser, *, actor: Actor, now: datetime) -> None:
@@ -184,7 +185,7 @@ def deactivate(staff: StaffUser, *, actor: Actor, now: datetime) -> None:
     staff.active = False
     staff.session_version += 1
     record("staff.deactivated", actor=actor, now=now, staff_id=staff.id)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def _email_taken(email: str) -> bool:
@@ -203,4 +204,4 @@ def _email_hash(key: str) -> str:
 
 def _login_failed(now: datetime, **details: object) -> None:
     record("staff.login_failed", actor=Actor.system(), now=now, **details)
-    db.session.commit()
+    commit_or_unknown()

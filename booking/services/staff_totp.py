@@ -17,6 +17,7 @@ from booking.auth import totp
 from booking.extensions import db
 from booking.models import StaffUser
 from booking.services.audit import Actor, record
+from booking.services.locking import commit as commit_or_unknown
 from booking.services.staff import StaffError
 
 WRONG_CODE = "That code is not right, or it has already been used. Please try the next one."
@@ -32,7 +33,7 @@ def enrolment_secret(staff: StaffUser) -> str:
         raise StaffError("already_enrolled", "Two-step sign-in is already set up.")
     if staff.totp_secret is None:
         staff.totp_secret = totp.new_secret()
-        db.session.commit()
+        commit_or_unknown()
     return staff.totp_secret
 
 
@@ -50,7 +51,7 @@ def enrol(staff: StaffUser, code: str | None, *, now: datetime) -> None:
         _failed(staff, now, stage="enrolment")
         raise StaffError("wrong_code", WRONG_CODE, field="code")
     record("staff.totp_enrolled", actor=Actor.staff(staff.id), now=now, staff_id=staff.id)
-    db.session.commit()
+    commit_or_unknown()
     db.session.refresh(staff)
 
 
@@ -65,7 +66,7 @@ def check_code(staff: StaffUser, code: str | None, *, now: datetime) -> bool:
     if step is None or not _claim_step(staff, step):
         _failed(staff, now, stage="login")
         return False
-    db.session.commit()
+    commit_or_unknown()
     db.session.refresh(staff)
     return True
 
@@ -80,7 +81,7 @@ def reset(staff: StaffUser, *, actor: Actor, now: datetime) -> None:
     staff.totp_last_step = None
     staff.session_version += 1
     record("staff.totp_reset", actor=actor, now=now, staff_id=staff.id)
-    db.session.commit()
+    commit_or_unknown()
 
 
 def _claim_step(staff: StaffUser, step: int) -> bool:
@@ -100,4 +101,4 @@ def _claim_step(staff: StaffUser, step: int) -> bool:
 def _failed(staff: StaffUser, now: datetime, *, stage: str) -> None:
     db.session.rollback()
     record("staff.totp_failed", actor=Actor.system(), now=now, staff_id=staff.id, stage=stage)
-    db.session.commit()
+    commit_or_unknown()

@@ -13,6 +13,7 @@ yields a 500. The API sets no cookies; answers about a booking are never cached.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,8 +38,10 @@ from booking.services import availability, bookings, catalog, clearance, screeni
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
 from booking.services.errors import BookingError
+from booking.services.locking import write_transaction
 from booking.web.api import ApiError, bp
 from booking.web.api_schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
     BodyError,
     BookingCreate,
     BookingCreated,
@@ -148,8 +151,9 @@ def create_booking():
         therapist_id=therapist.id if therapist else None,
         note=body.note,
         over_18=True,
-        form_key=_form_key(body.idempotency_key),
+        form_key=_form_key(_idempotency_key(body.idempotency_key)),
         screen=answers,
+        count_screen=True,
     )
     try:
         result = bookings.book(wanted, actor=Actor.patient(), now=now)
@@ -166,7 +170,6 @@ def create_booking():
                 extra={"reason": "idempotency_key_reused"},
             )
         return _send(_created(booking, intake, now, manage_url=None, note=REPLAY_NOTE))
-    screening.count_outcome(Outcome(intake.outcome), now=now)
     return _send(_created(booking, intake, now, manage_url=_manage_url(result.manage_token)), 201)
 
 
@@ -390,6 +393,27 @@ def _start_problem(start: datetime, now: datetime) -> str | None:
     return None
 
 
+def _idempotency_key(in_body: str | None) -> str | None:
+    """Return the request's idempotency key: the body's field or the Idempotency-Key header.
+
+    Raises ApiError (400) for a header that is not a valid key, or one that contradicts the
+    body's.
+    """
+    header = request.headers.get("Idempotency-Key")
+    if header is None:
+        return in_body
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, header):
+        raise ApiError(
+            FIX_FIELDS, fields={"idempotency_key": "Use 8 to 64 letters, digits, - or _."}
+        )
+    if in_body is not None and in_body != header:
+        raise ApiError(
+            FIX_FIELDS,
+            fields={"idempotency_key": "The Idempotency-Key header and the body disagree."},
+        )
+    return header
+
+
 def _form_key(idempotency_key: str | None) -> str | None:
     # Hashed into a namespace of its own: an API key can never collide with a web form's.
     if idempotency_key is None:
@@ -441,7 +465,8 @@ def _message(outcome: Outcome) -> str | None:
 
 def _stopped(assessment: Assessment, now: datetime):
     """Answer a screen that stops the booking: count it, store nothing else."""
-    screening.count_outcome(assessment.outcome, now=now)
+    with write_transaction():
+        screening.count_outcome(assessment.outcome, now=now)
     message = _message(assessment.outcome) or "We can't book this treatment for you."
     return _send(ScreenStopped(outcome=assessment.outcome.value, message=message, booking=None))
 

@@ -40,6 +40,7 @@ from booking.models import BookingSource, Service
 from booking.services import availability, bookings, catalog, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
+from booking.services.locking import write_transaction
 from booking.web import drafts, picker
 from booking.web.calendar_links import calendar_links
 from booking.web.forms import (
@@ -234,10 +235,15 @@ def health():
 def _screen_outcome(data: dict, answers: ScreenAnswers):
     now = clock.now()
     assessment = assess(answers, screening.settings())
-    screening.count_outcome(assessment.outcome, now=now)
+    # The tally and the draft change together, in one transaction, or not at all.
+    with write_transaction():
+        screening.count_outcome(assessment.outcome, now=now)
+        if assessment.makes_booking:
+            drafts.stage(screen=answers.to_data(), start=None)
+        else:
+            # EMERGENCY, URGENT, DECLINED: no booking, and the answers are kept nowhere.
+            drafts.stage(screen=None, start=None)
     if not assessment.makes_booking:
-        # EMERGENCY, URGENT, DECLINED: no booking, and the answers are kept nowhere.
-        drafts.save(screen=None, start=None)
         message = patient_message(
             assessment.outcome,
             emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
@@ -246,7 +252,6 @@ def _screen_outcome(data: dict, answers: ScreenAnswers):
         return render_template(
             "booking/screen_outcome.html", outcome=assessment.outcome.value, message=message
         )
-    drafts.save(screen=answers.to_data(), start=None)
     service = catalog.service_by_slug(data.get("service", ""))
     if service is not None and service.deep_pressure and assessment.no_deep_pressure:
         flash(NOT_SUITABLE, "error")
@@ -371,7 +376,7 @@ def review():
         # returns the booking the first one made.
         done = bookings.find_by_form_key(form.form_key.data)
         if done is not None:
-            return redirect(url_for("book.done", ref=done.public_id))
+            return _show_booked(done.id, done.public_id, None)
     data = drafts.load()
     choice = _choice(data)
     if choice is None:
@@ -421,13 +426,7 @@ def review():
             # A new attempt after a refusal is a new submission.
             drafts.save(form_key=secrets.token_urlsafe(24), start=None)
         else:
-            if result.manage_token:
-                session["last_booking"] = {
-                    "ref": result.booking.public_id,
-                    "token": result.manage_token,
-                }
-            drafts.discard()
-            return redirect(url_for("book.done", ref=result.booking.public_id))
+            return _show_booked(result.booking.id, result.booking.public_id, result.manage_token)
     if error:
         return render_template(
             "booking/time.html",
@@ -457,6 +456,20 @@ def review():
         policy=policy,
         stale=stale,
     ), (400 if stale else 200)
+
+
+def _show_booked(booking_id: int, public_id: str, token: str | None):
+    """Send the browser that booked to its booking, after the booking's commit.
+
+    A replay (the same form key after an unknown outcome, a double click) gets a fresh
+    manage link of its own. The draft is cleared last, and a failure to clear it is only
+    logged: the booking is made, and the stale draft's form key only ever replays it.
+    """
+    if token is None:
+        token = bookings.reissue_link(booking_id, now=clock.now())
+    session["last_booking"] = {"ref": public_id, "token": token}
+    drafts.discard_quietly()
+    return redirect(url_for("book.done", ref=public_id))
 
 
 @bp.get("/done/<ref>")

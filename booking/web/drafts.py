@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
 from flask import session
+from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 
 from booking import clock
 from booking.extensions import db
 from booking.models import BookingDraft
-from booking.services.locking import write_transaction
+from booking.services.locking import OutcomeUnknown, write_transaction
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "booking_draft"
 
@@ -29,10 +34,11 @@ def save(**changes: Any) -> dict[str, Any]:
     as the review page minting its form key, never fails to upgrade a read on SQLite.
     """
     with write_transaction():
-        return _save(changes)
+        return stage(**changes)
 
 
-def _save(changes: dict[str, Any]) -> dict[str, Any]:
+def stage(**changes: Any) -> dict[str, Any]:
+    """Merge ``changes`` into the draft inside the caller's write transaction."""
     key = session.get(SESSION_KEY)
     draft = db.session.get(BookingDraft, key) if isinstance(key, str) else None
     now = clock.now()
@@ -54,7 +60,17 @@ def _save(changes: dict[str, Any]) -> dict[str, Any]:
 def discard() -> None:
     key = session.pop(SESSION_KEY, None)
     if isinstance(key, str):
-        draft = db.session.get(BookingDraft, key)
-        if draft is not None:
-            db.session.delete(draft)
-            db.session.commit()
+        with write_transaction():
+            db.session.execute(delete(BookingDraft).where(BookingDraft.id == key))
+
+
+def discard_quietly() -> None:
+    """Discard the draft after a booking's commit; a failure is logged, never answered.
+
+    The session cookie forgets the draft either way; a row left behind is removed by the
+    retention purge.
+    """
+    try:
+        discard()
+    except (SQLAlchemyError, OutcomeUnknown):
+        log.warning("booking draft not discarded", exc_info=True)

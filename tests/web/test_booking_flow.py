@@ -267,3 +267,24 @@ def test_the_done_page_is_only_for_the_browser_that_booked(client, demo, app):
     _done, _ = book_through_the_flow(client)
     ref = db.session.scalar(select(Booking)).public_id
     assert app.test_client().get(f"/book/done/{ref}").status_code == 404
+
+
+def test_a_retry_whose_first_answer_was_lost_shows_the_booking_with_a_working_link(client, demo):
+    choose(client)
+    client.post("/book/time", data={"start": offered_starts(client)[2]})
+    client.post("/book/details", data=DETAILS)
+    key = FORM_KEY_RE.search(client.get("/book/review").get_data(as_text=True)).group(1)
+    name = client.application.config["SESSION_COOKIE_NAME"]
+    domain = client.application.config["SERVER_NAME"]
+    before = client.get_cookie(name, domain=domain)
+    first = client.post("/book/review", data={"form_key": key})
+    assert first.status_code == 302 and booking_count() == 1
+    # The answer never reached the browser: it still holds the session from before.
+    client.set_cookie(name, before.value, domain=domain)
+    retry = client.post("/book/review", data={"form_key": key})
+    assert retry.status_code == 302 and retry.location == first.location
+    assert booking_count() == 1
+    done = client.get(retry.location)
+    assert done.status_code == 200
+    link = re.search(r"/manage/[A-Za-z0-9_-]+", done.get_data(as_text=True)).group(0)
+    assert client.get(link).status_code == 200

@@ -23,6 +23,7 @@ from booking.intake import (
 from booking.models import BookingSource, BookingStatus, Patient
 from booking.services import bookings, catalog, screening
 from booking.services.errors import BookingError
+from booking.services.locking import write_transaction
 from booking.web import picker
 from booking.web.booking_flow import MULTI_CHOICE_FIELDS
 from booking.web.reception import bp
@@ -142,7 +143,8 @@ def _book_for_caller(form: NewBookingForm, screen):
     assessment = assess(screen, screening.settings())
     if not assessment.makes_booking:
         # EMERGENCY, URGENT, DECLINED: nothing is booked and the answers are kept nowhere.
-        screening.count_outcome(assessment.outcome, now=now)
+        with write_transaction():
+            screening.count_outcome(assessment.outcome, now=now)
         message = patient_message(
             assessment.outcome,
             emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
@@ -177,6 +179,7 @@ def _book_for_caller(form: NewBookingForm, screen):
                 source=BookingSource.RECEPTION,
                 screen=screen,
                 override_reason=form.override_reason.data if override else "",
+                count_screen=True,
             ),
             actor=staff_actor(),
             now=now,
@@ -184,8 +187,6 @@ def _book_for_caller(form: NewBookingForm, screen):
     except BookingError as refusal:
         show_refusal(form, refusal, override=override)
         return None
-    if result.created:
-        screening.count_outcome(assessment.outcome, now=now)
     booked = result.booking
     if booked.status is BookingStatus.HELD:
         flash(

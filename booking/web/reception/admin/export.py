@@ -20,6 +20,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import Booking
 from booking.services.audit import record
+from booking.services.locking import write_transaction
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor
 from booking.web.reception.admin.forms import ExportForm
@@ -101,15 +102,15 @@ def export_bookings():
     writer.writerow(HEADER)
     for row in _rows(bookings, zone):
         writer.writerow([safe_cell(cell) for cell in row])
-    record(
-        "bookings.exported",
-        actor=actor(),
-        now=clock.now(),
-        date_from=first.isoformat(),
-        date_to=last.isoformat(),
-        rows=len(bookings),
-    )
-    db.session.commit()
+    with write_transaction():
+        record(
+            "bookings.exported",
+            actor=actor(),
+            now=clock.now(),
+            date_from=first.isoformat(),
+            date_to=last.isoformat(),
+            rows=len(bookings),
+        )
     filename = f"bookings-{first.isoformat()}-to-{last.isoformat()}.csv"
     return Response(
         buffer.getvalue(),
