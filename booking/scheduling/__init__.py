@@ -24,6 +24,7 @@ from booking.scheduling.bookings import (
     choose_room,
     free_rooms,
     is_blocking,
+    trusted_busy_booking,
 )
 from booking.scheduling.choice import bookings_per_therapist, choose_therapist
 from booking.scheduling.holds import earliest_hold_start, hold_expiry
@@ -58,5 +59,6 @@ __all__ = [
     "merge",
     "overlaps",
     "subtract",
+    "trusted_busy_booking",
     "wall_to_utc",
 ]

@@ -53,6 +53,40 @@ class BusyBooking:
         object.__setattr__(self, "busy_until", self.busy_until.astimezone(UTC))
 
 
+_new_busy = object.__new__
+_set_therapist = BusyBooking.therapist_id.__set__  # type: ignore[attr-defined]
+_set_room = BusyBooking.room_id.__set__  # type: ignore[attr-defined]
+_set_start = BusyBooking.start.__set__  # type: ignore[attr-defined]
+_set_busy_until = BusyBooking.busy_until.__set__  # type: ignore[attr-defined]
+_set_status = BusyBooking.status.__set__  # type: ignore[attr-defined]
+_set_hold = BusyBooking.hold_expires_at.__set__  # type: ignore[attr-defined]
+
+
+def trusted_busy_booking(
+    therapist_id: int,
+    room_id: int,
+    start: datetime,
+    busy_until: datetime,
+    status: str,
+    hold_expires_at: datetime | None,
+) -> BusyBooking:
+    """Build a ``BusyBooking`` from values already known to be valid, without re-checking.
+
+    For loaders whose source guarantees the invariants ``__post_init__`` checks (aware UTC
+    instants, ``busy_until > start``, a known status, an expiry on every hold), such as
+    columns whose types and constraints enforce them. A window holds thousands of bookings;
+    validating each again costs more than reading it.
+    """
+    booking = _new_busy(BusyBooking)
+    _set_therapist(booking, therapist_id)
+    _set_room(booking, room_id)
+    _set_start(booking, start)
+    _set_busy_until(booking, busy_until)
+    _set_status(booking, status)
+    _set_hold(booking, hold_expires_at)
+    return booking
+
+
 def is_blocking(booking: BusyBooking, now: datetime) -> bool:
     """Say whether ``booking`` takes its therapist and room at ``now``.
 

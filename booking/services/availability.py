@@ -10,12 +10,14 @@ expiry and schedule change. Reading the database every time cannot go stale.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
+    DateTime,
     Integer,
     and_,
     cast,
@@ -39,7 +41,6 @@ from booking.models import (
     WorkingHours,
 )
 from booking.models.catalog import therapist_services
-from booking.models.types import UTCDateTime
 from booking.scheduling import (
     BusyBooking,
     Interval,
@@ -50,6 +51,7 @@ from booking.scheduling import (
     WeeklyRange,
     earliest_hold_start,
     find_slots,
+    trusted_busy_booking,
 )
 
 # No booking keeps a therapist busy longer than this (longest service plus buffer is far
@@ -124,10 +126,11 @@ def load_window(
     )
     # Typed NULLs: PostgreSQL types a UNION pairwise, and two untyped NULLs make "text".
     no_int = cast(null(), Integer)
-    no_time = cast(null(), UTCDateTime)
+    # Plain DateTime rather than UTCDateTime: the first SELECT gives the UNION its column
+    # types, and the driver's own values need one conversion (see _to_utc), not the
+    # decorator's per value plus the scheduler's own normalising.
+    no_time = cast(null(), DateTime(timezone=True))
     busy = union_all(
-        # The first SELECT gives the UNION its column types, so instants come back as aware
-        # UTC datetimes on both databases.
         select(
             literal("hours").label("kind"),
             Therapist.id.label("therapist_id"),
@@ -216,29 +219,37 @@ def load_window(
     bookings: list[BusyBooking] = []
     time_off: dict[int, list[Interval]] = defaultdict(list)
     closures: list[Interval] = []
+    utc: Callable[[datetime], datetime] | None = None
     for kind, tid, room_id, starts_at, ends_at, text, hold_expires_at, *numbers in rows:
         if kind == "hours":
             position, weekday, start_minute, end_minute = numbers
             weekly[tid].append(WeeklyRange(weekday, start_minute, end_minute))
             positions[tid] = position
             slugs[tid] = text
-        elif kind == "room":
+            continue
+        if kind == "room":
             room_ids.append(room_id)
-        elif kind == "booking":
+            continue
+        if utc is None:
+            utc = _to_utc(starts_at)
+        if kind == "booking":
+            # The columns' types and CHECK constraints already guarantee what BusyBooking
+            # would validate (aware instants, busy_until after start, a known status, an
+            # expiry on every hold), so rows are trusted rather than checked one by one.
             bookings.append(
-                BusyBooking(
-                    therapist_id=tid,
-                    room_id=room_id,
-                    start=starts_at,
-                    busy_until=ends_at,
-                    status=str(text),
-                    hold_expires_at=hold_expires_at,
+                trusted_busy_booking(
+                    tid,
+                    room_id,
+                    utc(starts_at),
+                    utc(ends_at),
+                    text,
+                    None if hold_expires_at is None else utc(hold_expires_at),
                 )
             )
         elif kind == "time_off":
-            time_off[tid].append(Interval(starts_at, ends_at))
+            time_off[tid].append(Interval(utc(starts_at), utc(ends_at)))
         else:
-            closures.append(Interval(starts_at, ends_at))
+            closures.append(Interval(utc(starts_at), utc(ends_at)))
 
     therapists = tuple(
         TherapistAvailability(
@@ -258,6 +269,36 @@ def load_window(
         bookings=tuple(bookings),
         closures=tuple(closures),
     )
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
+
+
+def _to_utc(sample: datetime) -> Callable[[datetime], datetime]:
+    """Return the one conversion that makes the driver's instants aware UTC datetimes.
+
+    Chosen once per statement from its first value, since a driver returns every instant of
+    a result the same way: SQLite gives naive UTC (stored so), psycopg gives aware values
+    in the session's zone, which is UTC on most servers.
+    """
+    zone = sample.tzinfo
+    if zone is UTC:
+        return _same
+    if zone is None or getattr(zone, "key", None) in _UTC_NAMES:
+        return _label_utc
+    return _convert_utc
+
+
+def _same(value: datetime) -> datetime:
+    return value
+
+
+def _label_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)
+
+
+def _convert_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
