@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import (
     DateTime,
@@ -202,37 +203,37 @@ def load_window(
     bookings: list[BusyBooking] = []
     time_off: dict[int, list[Interval]] = defaultdict(list)
     closures: list[Interval] = []
-    utc: Callable[[datetime], datetime] | None = None
-    for kind, tid, room_id, starts_at, ends_at, text, hold_expires_at, *numbers in rows:
-        if kind == "hours":
-            position, weekday, start_minute, end_minute = numbers
-            weekly[tid].append(WeeklyRange(weekday, start_minute, end_minute))
-            positions[tid] = position
-            slugs[tid] = text
-            continue
-        if kind == "room":
-            room_ids.append(room_id)
-            continue
-        if utc is None:
-            utc = _to_utc(starts_at)
-        if kind == "booking":
+    sample = next((row[3] for row in rows if row[3] is not None), None)
+    utc = _to_utc(sample)
+    busy = bookings.append
+    for row in rows:
+        kind = row[0]
+        if kind == "booking":  # by far the most rows: checked first, built cheaply
             # The columns' types and CHECK constraints already guarantee what BusyBooking
             # would validate (aware instants, busy_until after start, a known status, an
             # expiry on every hold), so rows are trusted rather than checked one by one.
-            bookings.append(
+            expires = row[6]
+            busy(
                 trusted_busy_booking(
-                    tid,
-                    room_id,
-                    utc(starts_at),
-                    utc(ends_at),
-                    text,
-                    None if hold_expires_at is None else utc(hold_expires_at),
+                    row[1],
+                    row[2],
+                    utc(row[3]),
+                    utc(row[4]),
+                    row[5],
+                    None if expires is None else utc(expires),
                 )
             )
+        elif kind == "hours":
+            tid = row[1]
+            weekly[tid].append(WeeklyRange(row[8], row[9], row[10]))
+            positions[tid] = row[7]
+            slugs[tid] = row[5]
+        elif kind == "room":
+            room_ids.append(row[2])
         elif kind == "time_off":
-            time_off[tid].append(Interval(utc(starts_at), utc(ends_at)))
+            time_off[row[1]].append(Interval(utc(row[3]), utc(row[4])))
         else:
-            closures.append(Interval(utc(starts_at), utc(ends_at)))
+            closures.append(Interval(utc(row[3]), utc(row[4])))
 
     therapists = tuple(
         TherapistAvailability(
@@ -300,7 +301,7 @@ _COMPILED: dict[tuple[str, bool, bool], tuple[str, list[str] | None, dict]] = {}
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
 
 
-def _to_utc(sample: datetime) -> Callable[[datetime], datetime]:
+def _to_utc(sample: datetime | str | None) -> Callable[[datetime], datetime]:
     """Return the one conversion that makes the driver's instants aware UTC datetimes.
 
     Chosen once per statement from its first value, since a driver returns every instant of
@@ -309,12 +310,13 @@ def _to_utc(sample: datetime) -> Callable[[datetime], datetime]:
     """
     if isinstance(sample, str):
         return _parse_utc
-    zone = sample.tzinfo
+    zone = None if sample is None else sample.tzinfo
     if zone is UTC:
         return _same
+    # C-level partials, not Python functions: this runs for every instant of the window.
     if zone is None or getattr(zone, "key", None) in _UTC_NAMES:
-        return _label_utc
-    return _convert_utc
+        return partial(datetime.replace, tzinfo=UTC)
+    return partial(datetime.astimezone, tz=UTC)
 
 
 def _same(value: datetime) -> datetime:
@@ -323,11 +325,3 @@ def _same(value: datetime) -> datetime:
 
 def _parse_utc(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _label_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
-
-
-def _convert_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
