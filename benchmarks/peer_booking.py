@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -133,6 +134,13 @@ def measure_ours() -> dict:
 
 def measure_peer() -> dict:
     where = Path(tempfile.mkdtemp(prefix="bench-peer-venv-"))
+    try:
+        return _install_and_run(where)
+    finally:
+        shutil.rmtree(where, ignore_errors=True)  # throwaway: nothing of the peer stays
+
+
+def _install_and_run(where: Path) -> dict:
     venv.create(where, with_pip=True)
     python = where / "bin" / "python"
     began = time.monotonic()

@@ -149,114 +149,120 @@ def build_clinic(scale: int, zone: ZoneInfo, today: date) -> tuple[int, int]:
     return service.id, len(rows)
 
 
-def timed(fn, runs: int = RUNS) -> tuple[float, float]:
-    samples = []
-    for run in range(WARMUP + runs):
-        began = time.perf_counter()
-        fn()
-        if run >= WARMUP:
-            samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
+def clock_ms(fn) -> float:
+    began = time.perf_counter()
+    fn()
+    return (time.perf_counter() - began) * 1000
 
 
-def timed_inside(fn, runs: int = RUNS) -> tuple[float, float]:
-    """Like ``timed``, for functions that time their own part and return milliseconds."""
-    samples = [fn() for _ in range(WARMUP + runs)][WARMUP:]
-    return statistics.median(samples), percentile(samples, 0.95)
+class Clinic:
+    """One clinic in its own database, with the calls to time prepared."""
 
+    def __init__(self, url: str, scale: int) -> None:
+        self.app = create_app(
+            {"TESTING": True, "SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": url}
+        )
+        self.scale = scale
+        with self.app.app_context():
+            from flask_migrate import upgrade
 
-def measure(url: str, scale: int, with_floor: bool) -> dict:
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": url}
-    )
-    out: dict = {}
-    with app.app_context():
-        from flask_migrate import upgrade
+            upgrade()
+            self.zone = availability.clinic_zone()
+            today = clock.now().astimezone(self.zone).date()
+            self.first, self.last = today + timedelta(days=1), today + timedelta(days=31)
+            self.service_id, self.bookings = build_clinic(scale, self.zone, today)
+            self.now = clock.now()
+            self.window_start, self.window_end = availability.utc_window(
+                self.first, self.last, self.zone
+            )
+            self.starts = 0
 
-        upgrade()
-        zone = availability.clinic_zone()
-        today = clock.now().astimezone(zone).date()
-        first, last = today + timedelta(days=1), today + timedelta(days=31)
-        service_id, made = build_clinic(scale, zone, today)
-        out["bookings"] = made
-        now = clock.now()
-        found = []
-
-        def cold() -> float:
-            # A new session every call, so nothing is carried over; the service is loaded
-            # (as the view does by slug) before the clock starts: the call is slots_for.
+    def cold(self) -> float:
+        """One cold call: a new session, the service loaded (as the view does by slug) before
+        the clock starts, then slots_for."""
+        with self.app.app_context():
             db.session.remove()
-            service = db.session.get(Service, service_id)
+            service = db.session.get(Service, self.service_id)
             began = time.perf_counter()
-            found.append(len(availability.slots_for(service, 60, first, last, now=now).slots))
-            return (time.perf_counter() - began) * 1000
+            found = availability.slots_for(service, 60, self.first, self.last, now=self.now)
+            elapsed = (time.perf_counter() - began) * 1000
+            self.starts = len(found.slots)
+            db.session.remove()
+            return elapsed
 
-        out["cold"] = timed_inside(cold)
-        out["starts"] = found[-1]
-        if not with_floor:
+    def prepare_floor(self) -> None:
+        """Open a raw driver connection and load the window once, for fetch() and sweep()."""
+        with self.app.app_context():
+            self.sql, self.params = availability.window_sql(
+                db.engine.dialect, self.service_id, self.window_start, self.window_end, None
+            )
+            self.sqlite = db.engine.dialect.name == "sqlite"
+            self.raw = db.engine.raw_connection()
+            self.cursor = self.raw.cursor()
+            self.cursor.execute(self.sql, self.params)  # the transaction opens before timing
+            self.rows = len(self.cursor.fetchall())
+            self.window = availability.load_window(
+                self.service_id, self.window_start, self.window_end, None
+            )
+            service = db.session.get(Service, self.service_id)
+            self.query = SlotQuery(
+                service_id=self.service_id,
+                duration_minutes=60,
+                buffer_minutes=service.buffer_minutes,
+                first_day=self.first,
+                last_day=self.last,
+            )
+            self.rules = availability.policy()
+            db.session.remove()
+
+    def fetch(self) -> float:
+        """The window's statement on a raw driver cursor in an open transaction, all rows."""
+
+        def run() -> None:
+            self.cursor.execute(self.sql, self.params)
+            self.cursor.fetchall()
+
+        return clock_ms(run)
+
+    def sweep(self) -> float:
+        """The pure slot search on the window already loaded."""
+        w = self.window
+        return clock_ms(
+            lambda: find_slots(
+                self.query,
+                tz=self.zone,
+                therapists=w.therapists,
+                room_ids=w.room_ids,
+                bookings=w.bookings,
+                closures=w.closures,
+                now=self.now,
+                policy=self.rules,
+            )
+        )
+
+    def server_sql(self) -> float | None:
+        """The statement alone as PostgreSQL timed it (EXPLAIN ANALYZE), median."""
+        if self.sqlite:
+            return None
+        times = []
+        for _ in range(WARMUP + RUNS):
+            self.cursor.execute("EXPLAIN (ANALYZE, TIMING OFF) " + self.sql, self.params)
+            plan = "\n".join(row[0] for row in self.cursor.fetchall())
+            times.append(float(re.search(r"Execution Time: ([\d.]+)", plan).group(1)))
+        return statistics.median(times[WARMUP:])
+
+    def close(self) -> None:
+        with self.app.app_context():
+            if getattr(self, "raw", None) is not None:
+                self.raw.rollback()
+                self.raw.close()
             db.session.remove()
             db.engine.dispose()
-            return out
 
-        window_start, window_end = availability.utc_window(first, last, zone)
-        sql, params = availability.window_sql(
-            db.engine.dialect, service_id, window_start, window_end, None
-        )
-        sqlite = db.engine.dialect.name == "sqlite"
-        raw = db.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
 
-            cursor.execute(sql, params)  # the transaction is open before timing starts
-            cursor.fetchall()
-
-            def fetch() -> None:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-
-            out["fetch"] = timed(fetch)
-            cursor.execute(sql, params)
-            out["rows"] = len(cursor.fetchall())
-            raw.rollback()
-            if not sqlite:
-                server = []
-                for _ in range(WARMUP + RUNS):
-                    cursor.execute("EXPLAIN (ANALYZE, TIMING OFF) " + sql, params)
-                    plan = "\n".join(row[0] for row in cursor.fetchall())
-                    raw.rollback()
-                    server.append(float(re.search(r"Execution Time: ([\d.]+)", plan).group(1)))
-                out["sql"] = statistics.median(server[WARMUP:])
-        finally:
-            raw.close()
-
-        db.session.remove()
-        window = availability.load_window(service_id, window_start, window_end, None)
-        service = db.session.get(Service, service_id)
-        query = SlotQuery(
-            service_id=service_id,
-            duration_minutes=60,
-            buffer_minutes=service.buffer_minutes,
-            first_day=first,
-            last_day=last,
-        )
-        rules = availability.policy()
-
-        def sweep() -> None:
-            find_slots(
-                query,
-                tz=zone,
-                therapists=window.therapists,
-                room_ids=window.room_ids,
-                bookings=window.bookings,
-                closures=window.closures,
-                now=now,
-                policy=rules,
-            )
-
-        out["sweep"] = timed(sweep)
-        db.session.remove()
-        db.engine.dispose()
-    return out
+def summary(samples: list[float]) -> tuple[float, float]:
+    kept = samples[WARMUP:]
+    return statistics.median(kept), percentile(kept, 0.95)
 
 
 def verdict(ok: bool) -> str:
@@ -273,14 +279,41 @@ def main() -> None:
         f"load:      {load[0]:.1f} (1-minute average) at the start"
         + ("; the machine was loaded by other work, compare ratios only" if load[0] > 1 else "")
     )
-    one = measure(url1, 1, with_floor=True)
-    ten = measure(url10, 10, with_floor=False)
+    one, ten = Clinic(url1, 1), Clinic(url10, 10)
+    one.prepare_floor()
+    # Interleaved run by run, so a change in the machine's load touches every figure alike.
+    cold1, fetch1, sweep1, cold10 = [], [], [], []
+    for _ in range(WARMUP + RUNS):
+        cold1.append(one.cold())
+        fetch1.append(one.fetch())
+        sweep1.append(one.sweep())
+        cold10.append(ten.cold())
+    sql_ms = one.server_sql()
+    results = {
+        "one": {
+            "cold": summary(cold1),
+            "fetch": summary(fetch1),
+            "sweep": summary(sweep1),
+            "bookings": one.bookings,
+            "starts": one.starts,
+            "rows": one.rows,
+        },
+        "ten": {"cold": summary(cold10), "bookings": ten.bookings, "starts": ten.starts},
+    }
+    if sql_ms is not None:
+        results["one"]["sql"] = sql_ms
+    one.close()
+    ten.close()
+    one, ten = results["one"], results["ten"]
 
     c50, c95 = one["cold"]
     f50, s50 = one["fetch"][0], one["sweep"][0]
     floor = f50 + s50
     ratio = c50 / floor
-    print(f"\na. 1x clinic ({one['bookings']} bookings), 31 days, any therapist, {RUNS} runs:")
+    print(
+        f"\na. 1x clinic ({one['bookings']} bookings), 31 days, any therapist, {RUNS} runs "
+        "interleaved with b:"
+    )
     print(f"   cold call:       p50 {c50:6.2f} ms, p95 {c95:6.2f} ms ({one['starts']} starts)")
     if "sql" in one:
         print(f"   statement alone: p50 {one['sql']:6.2f} ms (server's EXPLAIN ANALYZE)")
