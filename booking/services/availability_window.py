@@ -275,10 +275,10 @@ def window_sql(
     Parameters get what the column types would make of them: SQLite stores UTC instants as
     naive text, PostgreSQL takes aware datetimes.
     """
-    key = (dialect.name, therapist_id is not None, exclude_booking_id is not None)
+    key = (dialect.name, dialect.driver, therapist_id is not None, exclude_booking_id is not None)
     compiled = _COMPILED.get(key)
     if compiled is None:
-        statement = window_statement(key[1], key[2])
+        statement = window_statement(key[2], key[3])
         done = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         # The literals (row kinds, statuses) are parameters too; their values never change.
         compiled = _COMPILED[key] = (str(done), done.positiontup, dict(done.params))
@@ -303,7 +303,7 @@ def window_sql(
     return sql, params
 
 
-_COMPILED: dict[tuple[str, bool, bool], tuple[str, list[str] | None, dict]] = {}
+_COMPILED: dict[tuple[str, str, bool, bool], tuple[str, list[str] | None, dict]] = {}
 
 
 @contextmanager
