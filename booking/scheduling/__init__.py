@@ -1,7 +1,7 @@
 """The pure scheduling core: which appointment slots can be offered, and to whom.
 
 Plain values in, plain values out. Nothing here touches the database, Flask or the clock:
-callers load rows, turn them into the frozen dataclasses below, and pass ``now`` in. All
+callers load rows, turn them into the immutable values below, and pass ``now`` in. All
 instants are aware UTC datetimes; wall-clock rules (weekly hours, the slot grid, local
 days) are evaluated in the clinic's zone with :mod:`zoneinfo`, DST changes included.
 
