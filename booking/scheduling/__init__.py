@@ -1,7 +1,7 @@
 """The pure scheduling core: which appointment slots can be offered, and to whom.
 
 Plain values in, plain values out. Nothing here touches the database, Flask or the clock:
-callers load rows, turn them into the frozen dataclasses below, and pass ``now`` in. All
+callers load rows, turn them into the immutable values below, and pass ``now`` in. All
 instants are aware UTC datetimes; wall-clock rules (weekly hours, the slot grid, local
 days) are evaluated in the clinic's zone with :mod:`zoneinfo`, DST changes included.
 
@@ -24,6 +24,7 @@ from booking.scheduling.bookings import (
     choose_room,
     free_rooms,
     is_blocking,
+    trusted_busy_booking,
 )
 from booking.scheduling.choice import bookings_per_therapist, choose_therapist
 from booking.scheduling.holds import earliest_hold_start, hold_expiry
@@ -58,5 +59,6 @@ __all__ = [
     "merge",
     "overlaps",
     "subtract",
+    "trusted_busy_booking",
     "wall_to_utc",
 ]

@@ -91,10 +91,9 @@ def find_slots(
             if b.room_id in room_set:
                 by_room[b.room_id].append((b.start, b.busy_until))
     shut = [(c.start, c.end) for c in closures if c.start < window_end and c.end > lo]
-    room_lines = [Timeline(by_room[r]) for r in rooms]
+    full_starts, full_ends = _rooms_full([by_room[r] for r in rooms], occupied)
 
     grid = LocalGrid(tz, query.first_day, query.last_day, policy.slot_minutes)
-    room_free: dict[datetime, bool] = {}  # per start, shared by all therapists
     offers: dict[datetime, list[int]] = {}
     for t in chosen:
         away = [(o.start, o.end) for o in t.time_off if o.start < window_end and o.end > lo]
@@ -114,12 +113,10 @@ def find_slots(
                     i = bisect_left(starts, b_ends[k], i + 1, stop)
                     continue
                 i += 1
-                has_room = room_free.get(start)
-                if has_room is None:
-                    has_room = room_free[start] = any(
-                        line.is_free(start, busy_until) for line in room_lines
-                    )
-                if not has_room:
+                # Every room busy for [start, busy_until) exactly when start lies strictly
+                # inside one of the precomputed spans: one bisect, whatever the room count.
+                f = bisect_right(full_starts, start) - 1
+                if f >= 0 and full_starts[f] < start < full_ends[f]:
                     continue
                 names = offers.setdefault(start, [])
                 # Therapists are visited in order, so a repeat can only be the last entry
@@ -131,6 +128,51 @@ def find_slots(
         Slot(start, start + duration, start + occupied, tuple(offers[start]))
         for start in sorted(offers)
     ]
+
+
+def _rooms_full(
+    spans_per_room: Sequence[list[tuple[datetime, datetime]]], occupied: timedelta
+) -> tuple[list[datetime], list[datetime]]:
+    """Return the open spans ``(lo, hi)`` of starts for which every room is taken.
+
+    A booking busy over ``[a, b)`` takes its room for a start ``s`` exactly when
+    ``a - occupied < s < b``. Per room those open spans are merged (touching ones stay
+    apart: their shared point is free); a start has no room when it lies inside one span of
+    every room, found by one sweep over all rooms' spans. Built once per search, so each
+    candidate start costs a bisect instead of a look at every room.
+    """
+    if not spans_per_room or any(not spans for spans in spans_per_room):
+        return [], []  # a room with nothing booked is free for every start
+    events: list[tuple[datetime, int]] = []
+    for spans in spans_per_room:
+        merged: list[list[datetime]] = []
+        for a, b in sorted(spans):
+            lo = a - occupied
+            if merged and lo < merged[-1][1]:
+                if b > merged[-1][1]:
+                    merged[-1][1] = b
+            else:
+                merged.append([lo, b])
+        for lo, hi in merged:
+            # At one instant ends sort before starts (0 < 1): touching spans leave the
+            # point between them uncovered.
+            events.append((lo, 1))
+            events.append((hi, 0))
+    events.sort()
+    need = len(spans_per_room)
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    depth = 0
+    for at, opens in events:
+        if opens:
+            depth += 1
+            if depth == need:
+                starts.append(at)
+        else:
+            if depth == need:
+                ends.append(at)
+            depth -= 1
+    return starts, ends
 
 
 def _eligible(

@@ -2,7 +2,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from booking.scheduling import BusyBooking, choose_room, free_rooms, is_blocking
+from booking.scheduling import (
+    BusyBooking,
+    choose_room,
+    free_rooms,
+    is_blocking,
+    trusted_busy_booking,
+)
 
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 START = datetime(2030, 1, 8, 10, 0, tzinfo=UTC)
@@ -75,3 +81,13 @@ def test_choose_room_takes_first_free_in_given_order_or_none():
     assert choose_room([1, 2, 3, 4], bookings, START, end, NOW) == 3
     assert choose_room([4, 3], bookings, START, end, NOW) == 4
     assert choose_room([1, 2], bookings, START, end, NOW) is None
+
+
+def test_a_trusted_booking_equals_the_checked_one_and_is_just_as_immutable():
+    start = datetime(2030, 1, 8, 10, tzinfo=UTC)
+    checked = BusyBooking(1, 2, start, start + timedelta(hours=1), "held", start)
+    trusted = trusted_busy_booking(1, 2, start, start + timedelta(hours=1), "held", start)
+    assert trusted == checked and type(trusted) is BusyBooking
+    assert is_blocking(trusted, start - timedelta(minutes=1))
+    with pytest.raises(AttributeError):
+        trusted.start = start  # type: ignore[misc]

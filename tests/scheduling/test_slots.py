@@ -101,6 +101,24 @@ def test_another_therapists_booking_takes_the_only_room():
     assert {s.start: s.therapist_ids for s in slots}[utc(2030, 1, 7, 10)] == (1,)
 
 
+def test_a_gap_between_room_bookings_that_exactly_fits_is_offered():
+    # Therapists 2 and 3 keep the only room 09:00-10:00 and 11:00-12:00; 10:00-11:00 fits.
+    ts = [therapist(1), therapist(2, position=1), therapist(3, position=2)]
+    taken = [booking(2, 1, utc(2030, 1, 7, 9), 60), booking(3, 1, utc(2030, 1, 7, 11), 60)]
+    times = hhmm(search(query(MON), now=NOW, tz=TZ, therapists=ts, bookings=taken))
+    assert "10:00" in times
+    assert not [t for t in times if "08:15" <= t < "10:00" or "10:00" < t < "12:00"]
+
+
+def test_a_start_needs_one_room_free_for_its_whole_span():
+    # Room 1 is free until 10:30, room 2 from 10:30: no single room holds 10:00-11:00.
+    ts = [therapist(1), therapist(2, position=1), therapist(3, position=2)]
+    taken = [booking(2, 1, utc(2030, 1, 7, 10, 30), 60), booking(3, 2, utc(2030, 1, 7, 9), 90)]
+    slots = search(query(MON), now=NOW, tz=TZ, therapists=ts, bookings=taken, rooms=[1, 2])
+    times = hhmm(slots)
+    assert "10:00" not in times and "09:30" in times and "10:30" in times
+
+
 def test_room_outside_room_ids_does_not_count_but_still_blocks_its_therapist():
     elsewhere = booking(1, 99, utc(2030, 1, 7, 10), 60)
     slots = search(query(MON), now=NOW, tz=TZ, bookings=[elsewhere], rooms=[1])

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from booking.extensions import db
 from booking.models import BookingStatus, Closure, TimeOff
-from booking.services.availability import MAX_BUSY_SPAN, load_window
+from booking.services.availability import (
+    MAX_BUSY_SPAN,
+    load_window,
+    window_sql,
+)
 from tests.builders import make_booking, make_room, make_service, make_therapist
 
 # A window as slots_for would ask for it (the UTC span of some local days).
@@ -141,23 +145,11 @@ def test_the_bookings_part_is_an_index_range_scan_on_sqlite(clinic):
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans depend on statistics")
     for n in range(50):
         book(clinic, datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(hours=2 * n))
-    captured: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "FROM bookings" in statement:
-            captured.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        load_window(clinic[0].id, START, END, None)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    assert len(captured) == 1
-    statement, parameters = captured[0]
+    # The statement load_window runs, as the driver gets it.
+    statement, parameters = window_sql(db.engine.dialect, clinic[0].id, START, END, None)
     connection = db.session.connection()
-    plan = [
-        row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-    ]
+    explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", tuple(parameters))
+    plan = [row[-1] for row in explained]
     booking_steps = [step for step in plan if " bookings " in f"{step} "]
     assert booking_steps, plan
     assert all("SEARCH bookings USING INDEX ix_bookings_start" in s for s in booking_steps), plan
