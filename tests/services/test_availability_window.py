@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from booking.extensions import db
 from booking.models import BookingStatus, Closure, TimeOff
 from booking.services.availability import MAX_BUSY_SPAN, load_window
-from tests.builders import make_booking, make_room, make_service, make_therapist
+from tests.support.builders import make_booking, make_room, make_service, make_therapist
 
 # A window as slots_for would ask for it (the UTC span of some local days).
 START = datetime(2027, 3, 15, 0, tzinfo=UTC)
