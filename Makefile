@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export FLASK_APP := wsgi
 
-.PHONY: help install run serve test test-pg test-stack test-all e2e e2e-deps lint format audit instance-data-key bench clean
+.PHONY: help install run serve test test-pg test-stack test-min test-all e2e e2e-deps lint format audit lock instance-data-key bench clean
 
 help:
 	@echo "make run       create .venv, install, migrate, seed the demo clinic, serve on http://127.0.0.1:$(PORT)"
@@ -18,18 +18,22 @@ help:
 	@echo "make test      the portable test suite (SQLite)"
 	@echo "make e2e       browser and accessibility tests in Debian's Chromium (installed if missing)"
 	@echo "make test-stack the real stack (gunicorn, worker, SMTP sink) under a rush and faults"
-	@echo "make test-all  lint + the suite on SQLite and on PostgreSQL ($(PG_TEST_URL)) + test-stack"
+	@echo "make test-min  the suite on the lowest versions pyproject.toml allows, in a throwaway venv"
+	@echo "make test-all  lint + the suite on SQLite, PostgreSQL ($(PG_TEST_URL)), the floors + test-stack + e2e"
+	@echo "make lock      re-resolve requirements.lock from pyproject.toml (after changing a dependency)"
 	@echo "make lint      ruff"
 	@echo "make audit     pip-audit: fails on a known vulnerability that has a fixed version"
 	@echo "make bench     benchmarks that print figures"
 
-# A virtual environment with the app and its dev tools; rebuilt when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# A virtual environment with the app and its dev tools at the versions requirements.lock
+# pins (the lock constrains what pyproject.toml asks for); rebuilt when either changes.
+LOCK := requirements.lock
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  echo "python3 -m venv failed; installing Debian's python3-venv"; \
 	  apt-get install -y python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -65,11 +69,12 @@ serve: install instance/config.py instance-data-key
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
+# PYTEST_ARGS passes more options, e.g. PYTEST_ARGS='-x tests/web'.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-pg: install
-	BOOKING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+	BOOKING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The real stack: gunicorn workers and mail workers on committed data, SQLite and PostgreSQL
 # (tests/realstack/; a couple of minutes). Plain `make test` leaves them out.
@@ -77,7 +82,29 @@ test-stack: install
 	BOOKING_REALSTACK=1 BOOKING_REALSTACK_REQUIRE_PG=1 BOOKING_TEST_DATABASE_URL=$(PG_TEST_URL) \
 	  $(BIN)/python -m pytest -q tests/realstack
 
-test-all: install lint audit test test-pg test-stack e2e
+# The floors: every dependency at the lowest version pyproject.toml allows
+# (scripts/floor_constraints.py), in a virtual environment made for the run and removed
+# after it, then the SQLite suite. A failure here means a floor must be raised.
+MIN_VENV := $(shell mktemp -d -u /tmp/booking-min-venv.XXXXXX)
+test-min:
+	@$(PYTHON) -m venv $(MIN_VENV)
+	@trap 'rm -rf $(MIN_VENV)' EXIT; set -e; \
+	  $(PYTHON) scripts/floor_constraints.py > $(MIN_VENV)/floors.txt; \
+	  echo "Installing the floors: $$(paste -sd' ' $(MIN_VENV)/floors.txt)"; \
+	  $(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/floors.txt -e '.[dev]'; \
+	  $(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# requirements.lock: every package `make install` and CI install, resolved once by
+# pip-tools (in a throwaway venv) from pyproject.toml, with all extras. Pins that still
+# fit are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the newest releases.
+lock:
+	@tools=$$(mktemp -d); trap 'rm -rf $$tools' EXIT; \
+	  $(PYTHON) -m venv $$tools && $$tools/bin/python -m pip install --quiet pip-tools && \
+	  CUSTOM_COMPILE_COMMAND="make lock" $$tools/bin/pip-compile --quiet $(LOCK_ARGS) --all-extras \
+	    --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+	    --output-file $(LOCK) pyproject.toml
+
+test-all: install lint audit test test-pg test-min test-stack e2e
 
 # Browser tests: Debian's Chromium (never a downloaded browser), axe-core and Lighthouse from
 # npm into node_modules/ (git-ignored), Playwright for Python told not to fetch browsers.
@@ -86,7 +113,7 @@ e2e-deps: install
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
 	  else npm install --no-audit --no-fund --loglevel=error; fi
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,e2e]'
 
 # The browser tests' server runs on PostgreSQL, as in production; E2E_DATABASE_URL= (empty)
 # runs it on a SQLite file instead.

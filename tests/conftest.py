@@ -24,21 +24,19 @@ import smtplib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask_sqlalchemy.session import Session as FlaskSession
-from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Connection
 
-from booking import create_app
 from booking.extensions import db, limiter
+from tests.support.apps import build_app
+from tests.support.database import DEFAULT_NOW, empty_database
 
-# A fixed instant for tests that need "now": a Wednesday, well away from any DST change.
-DEFAULT_NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+__all__ = ["DEFAULT_NOW", "empty_database"]  # imported from here by tests written earlier
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -91,7 +89,7 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]
     else:
         folder = tmp_path_factory.mktemp("db")
         plain = f"sqlite:///{folder / 'test.sqlite3'}"
-    app = _make_app(plain)
+    app = build_app(plain)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -104,7 +102,7 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]
         # Every connection is closed, so the migrated schema is all in the main file.
         shutil.copyfile(make_url(plain).database, folder / "demo.sqlite3")
         demo = f"sqlite:///{folder / 'demo.sqlite3'}"
-    seeder = _make_app(demo)
+    seeder = build_app(demo)
     with seeder.app_context():
         from booking.demo import seed_demo
 
@@ -127,52 +125,7 @@ def database_url(_databases: _Databases) -> str:
     return _databases.plain
 
 
-def empty_database() -> None:
-    """Delete every row (the schema and alembic_version stay)."""
-    # cache_versions keeps its row: the triggers that bump it are part of the schema.
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "cache_versions"]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 # ---- applications ------------------------------------------------------------------------
-
-
-class _SharedTemplates(BytecodeCache):
-    """Compiled templates shared by every app of the run: a new app need not recompile."""
-
-    def __init__(self) -> None:
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.store:
-            bucket.bytecode_from_string(self.store[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _SharedTemplates()
-
-
-def _make_app(url: str, **overrides) -> Flask:
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "clinic.test",
-    }
-    settings.update(overrides)
-    app = create_app(settings)
-    app.jinja_env.bytecode_cache = _TEMPLATES
-    return app
 
 
 @dataclass
@@ -200,7 +153,7 @@ _limiter_state: dict[str, Any] = {}
 
 def _session_app(url: str) -> _SessionApp:
     if url not in _session_apps:
-        app = _make_app(url)
+        app = build_app(url)
         _session_apps[url] = _SessionApp(app, dict(app.config), frozenset(app.extensions))
         _limiter_state.clear()
         _limiter_state.update(vars(limiter))
@@ -281,7 +234,7 @@ def make_app(test_database: TestDatabase):
     built: list[Flask] = []
 
     def factory(**overrides) -> Flask:
-        app = _make_app(test_database.url, **overrides)
+        app = build_app(test_database.url, **overrides)
         built.append(app)
         return app
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import AuditEvent, StaffRole, StaffUser
 from booking.services import staff as staff_service
-from tests.builders import make_therapist
+from tests.support.builders import make_therapist
 
 PASSWORD = "a long enough password"
 

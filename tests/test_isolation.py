@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from booking.extensions import db
 from booking.models import Room
 from booking.services.locking import write_transaction
-from tests.builders import make_room
+from tests.support.builders import make_room
 
 
 def _rooms_seen_by_another_connection() -> int:

@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from booking import ics
-
-from .helpers import LONDON, assert_wire_format, make_facts, parse, property_lines
+from tests.support.ics import LONDON, assert_wire_format, make_facts, parse, property_lines
 
 MODIFIED = datetime(2027, 3, 9, 17, 30, tzinfo=UTC)
 

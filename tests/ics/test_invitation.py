@@ -8,8 +8,7 @@ import icalendar
 import pytest
 
 from booking import ics
-
-from .helpers import (
+from tests.support.ics import (
     LONDON,
     NEW_YORK,
     SENT_AT,

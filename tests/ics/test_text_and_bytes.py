@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from booking import ics
-
-from .helpers import (
+from tests.support.ics import (
     assert_wire_format,
     make_facts,
     parse,

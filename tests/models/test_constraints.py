@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, Closure, ServiceDuration, TimeOff, WorkingHours
-from tests.builders import make_booking, make_service, make_therapist
+from tests.support.builders import make_booking, make_service, make_therapist
 
 START = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
 

@@ -12,7 +12,6 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from booking.extensions import db
-from tests.conftest import empty_database
 
 
 def free_port() -> int:
@@ -87,7 +86,6 @@ def _mail_app(make_app, port: int) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.rollback()
-        empty_database()
 
 
 @pytest.fixture

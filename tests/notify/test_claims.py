@@ -14,7 +14,7 @@ from booking.extensions import db
 from booking.models import MessageKind, OutboxStatus
 from booking.notify.worker import claim, deliver_one
 from booking.tokens import token_hash
-from tests.notify.helpers import book, ensure_queued, make_clinic, messages
+from tests.support.notify import book, ensure_queued, make_clinic, messages
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from booking.notify.compose import QueuedEmail, compose
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.tokens import new_token
-from tests.notify.helpers import book, ensure_queued, make_clinic, messages
+from tests.support.notify import book, ensure_queued, make_clinic, messages
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)

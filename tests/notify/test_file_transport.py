@@ -8,7 +8,7 @@ from pathlib import Path
 from booking import clock
 from booking.models import MessageKind
 from booking.notify.worker import deliver_due
-from tests.notify.helpers import book, check_structure, ensure_queued, make_clinic, messages
+from tests.support.notify import book, check_structure, ensure_queued, make_clinic, messages
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)

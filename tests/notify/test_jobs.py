@@ -8,7 +8,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import BookingStatus, MessageKind, OutboxStatus
 from booking.notify.worker import deliver_due, run_jobs
-from tests.notify.helpers import book, check_structure, ensure_queued, make_clinic, messages, vevent
+from tests.support.notify import book, check_structure, ensure_queued, make_clinic, messages, vevent
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)

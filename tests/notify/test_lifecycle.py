@@ -11,7 +11,7 @@ from booking.models import Booking, BookingStatus, MessageKind
 from booking.notify.worker import deliver_due
 from booking.services import bookings
 from booking.services.audit import Actor
-from tests.notify.helpers import book, check_structure, ensure_queued, make_clinic, messages, vevent
+from tests.support.notify import book, check_structure, ensure_queued, make_clinic, messages, vevent
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

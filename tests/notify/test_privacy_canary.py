@@ -16,7 +16,7 @@ from booking.notify.worker import deliver_due, run_jobs
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.tokens import new_token, token_hash
-from tests.notify.helpers import book, ensure_queued, make_clinic, messages
+from tests.support.notify import book, ensure_queued, make_clinic, messages
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)

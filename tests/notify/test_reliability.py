@@ -15,7 +15,7 @@ from booking.notify import outbox
 from booking.notify.settings import setting
 from booking.notify.worker import claim, deliver_due, retry_delay
 from booking.services.locking import write_transaction
-from tests.notify.helpers import book, ensure_queued, make_clinic, messages, parse_mail
+from tests.support.notify import book, ensure_queued, make_clinic, messages, parse_mail
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from booking.extensions import db
 from booking.models import MessageKind, OutboxStatus
 from booking.notify.worker import deliver_due
 from booking.services import manage_links
-from tests.notify.helpers import (
+from tests.support.notify import (
     book,
     check_structure,
     ensure_queued,

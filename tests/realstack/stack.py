@@ -240,7 +240,7 @@ FINE_SCREEN: dict | None = None
 def fine_screen() -> dict:
     global FINE_SCREEN
     if FINE_SCREEN is None:
-        from tests.screens import fine
+        from tests.support.screens import fine
 
         FINE_SCREEN = fine().to_data()
     return FINE_SCREEN

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from booking.models import BookingStatus
 from booking.services import manage_links
-from tests.builders import make_booking, make_patient
-from tests.conftest import DEFAULT_NOW
+from tests.support.builders import make_booking, make_patient
+from tests.support.database import DEFAULT_NOW
 
 
 def booking_with_token(*, status=BookingStatus.CONFIRMED, email="pat@example.org", **fields):

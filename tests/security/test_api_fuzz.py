@@ -23,8 +23,9 @@ from schemathesis.checks import (
 
 from booking import clock
 from booking.models import BookingStatus
-from tests.conftest import DEFAULT_NOW, _make_app
 from tests.security import booking_with_token
+from tests.support.apps import build_app
+from tests.support.database import DEFAULT_NOW
 
 OPENAPI = "/api/v1/openapi.json"
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
@@ -33,7 +34,7 @@ EXAMPLES = 30
 
 def documented_operations() -> list[tuple[str, str]]:
     """(method, path) of every operation, read from the document an app serves."""
-    document = _make_app("sqlite://").test_client().get(OPENAPI).get_json()
+    document = build_app("sqlite://").test_client().get(OPENAPI).get_json()
     return sorted(
         (method.upper(), path)
         for path, item in document["paths"].items()

@@ -25,9 +25,9 @@ from booking.models import (
 )
 from booking.services import catalog_admin
 from booking.services.audit import Actor
-from tests.auth.helpers import make_staff, sign_in_fully
-from tests.conftest import DEFAULT_NOW
 from tests.security import booking_with_token
+from tests.support.auth import make_staff, sign_in_fully
+from tests.support.database import DEFAULT_NOW
 
 EXPIRED = "This form has expired"
 

@@ -13,10 +13,10 @@ from booking.extensions import db
 from booking.models import Clearance, ClearanceOutcome, ClinicianKind, Intake, StaffRole
 from booking.services import bookings, clearance, staff_totp
 from booking.services.audit import Actor
-from tests.auth.helpers import make_staff, sign_in_fully
-from tests.builders import make_room, make_service, make_therapist
-from tests.conftest import empty_database
-from tests.screens import severe
+from tests.support.auth import make_staff, sign_in_fully
+from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.database import empty_database
+from tests.support.screens import severe
 
 NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 FRIDAY_10 = datetime(2027, 3, 12, 10, 0, tzinfo=UTC)

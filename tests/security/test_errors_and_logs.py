@@ -20,8 +20,8 @@ from booking.extensions import db
 from booking.logs import JsonHandler, mask_tokens
 from booking.models import BookingDraft, StaffRole
 from booking.security import TOKEN_PATH
-from tests.conftest import DEFAULT_NOW, empty_database
 from tests.security import booking_with_token
+from tests.support.database import DEFAULT_NOW, empty_database
 from tests.web.test_reception_guard import PASSWORD, make_staff, signed_in_client
 
 CODES = [400, 403, 404, 405, 409, 413, 429, 500, 503]

@@ -22,9 +22,9 @@ from booking.models import MessageKind, OutboxMessage, OutboxStatus
 from booking.notify import outbox, worker
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.transport import mail_dir
-from tests.conftest import DEFAULT_NOW
 from tests.security import booking_with_token
 from tests.security.test_input_limits import DETAILS, TIMED, assert_refused, state, with_draft
+from tests.support.database import DEFAULT_NOW
 from tests.web.test_api_bookings import valid
 
 EVIL = "evil@example.com"

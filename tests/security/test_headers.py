@@ -11,8 +11,8 @@ from flask import Flask
 from booking import PROJECT_ROOT, clock
 from booking.models import StaffRole
 from booking.security import CONTENT_SECURITY_POLICY
-from tests.conftest import DEFAULT_NOW
 from tests.security import booking_with_token
+from tests.support.database import DEFAULT_NOW
 from tests.web.test_reception_guard import signed_in_client
 
 CSP = (

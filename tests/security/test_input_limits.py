@@ -25,9 +25,9 @@ from booking.models import (
     StaffRole,
 )
 from booking.web import drafts
-from tests.conftest import DEFAULT_NOW
-from tests.screens import fine, form_data
 from tests.security import booking_with_token
+from tests.support.database import DEFAULT_NOW
+from tests.support.screens import fine, form_data
 from tests.web.test_api_bookings import valid
 from tests.web.test_reception_guard import PASSWORD, make_staff
 

@@ -16,9 +16,9 @@ from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import drafts
-from tests.builders import make_booking, make_patient, make_service
-from tests.conftest import DEFAULT_NOW, empty_database
-from tests.screens import fine, severe
+from tests.support.builders import make_booking, make_patient, make_service
+from tests.support.database import DEFAULT_NOW, empty_database
+from tests.support.screens import fine, severe
 from tests.web.test_api_bookings import valid
 
 LOW_LIMITS = {

@@ -28,10 +28,10 @@ from booking.notify import worker
 from booking.notify.transport import mail_dir
 from booking.services import catalog_admin
 from booking.services.audit import Actor
-from tests.auth.helpers import signed_in_client
-from tests.conftest import DEFAULT_NOW
-from tests.screens import severe
-from tests.web.flow import book_through_the_flow, manage_path
+from tests.support.auth import signed_in_client
+from tests.support.database import DEFAULT_NOW
+from tests.support.flows import book_through_the_flow, manage_path
+from tests.support.screens import severe
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(1)>'

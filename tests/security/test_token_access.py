@@ -19,9 +19,9 @@ from booking.models import AuditEvent, Booking, BookingStatus, Clearance, Outbox
 from booking.services import catalog_admin, manage_links
 from booking.services.audit import Actor
 from booking.tokens import new_token
-from tests.conftest import DEFAULT_NOW
-from tests.misses import without_reference
 from tests.security import booking_with_token
+from tests.support.database import DEFAULT_NOW
+from tests.support.misses import without_reference
 
 START = (DEFAULT_NOW + timedelta(days=5)).replace(hour=10).isoformat()
 CLEARANCE = {

@@ -11,7 +11,7 @@ from booking.extensions import db
 from booking.models import BookingStatus, Closure, WorkingHours
 from booking.models.cache import SCHEDULE_TABLES
 from booking.services import availability, availability_cache
-from tests.builders import make_booking, make_room, make_service, make_therapist
+from tests.support.builders import make_booking, make_room, make_service, make_therapist
 
 NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)  # Monday
 THURSDAY = date(2027, 3, 11)

@@ -14,7 +14,7 @@ from booking.services.availability import (
     load_window,
     window_sql,
 )
-from tests.builders import make_booking, make_room, make_service, make_therapist
+from tests.support.builders import make_booking, make_room, make_service, make_therapist
 
 # A window as slots_for would ask for it (the UTC span of some local days).
 START = datetime(2027, 3, 15, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from booking.models import AuditEvent, BookingStatus, Closure, OutboxMessage, Ti
 from booking.services import blocks
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.builders import make_booking, make_therapist
+from tests.support.builders import make_booking, make_therapist
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 STAFF = Actor.system()

@@ -22,8 +22,8 @@ from booking.models import (
 from booking.services import availability, bookings, clearance, holds
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.builders import make_room, make_service, make_therapist
-from tests.screens import fine, severe
+from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.screens import fine, severe
 
 NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)  # Monday
 FRIDAY_10 = datetime(2027, 3, 12, 10, 0, tzinfo=UTC)

@@ -18,8 +18,8 @@ from booking.models import Booking, BookingStatus
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.builders import make_room, make_service, make_therapist
-from tests.screens import fine
+from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.screens import fine
 
 # Threads race on their own connections: the data they race for must be committed.
 pytestmark = pytest.mark.committed
@@ -168,7 +168,7 @@ def test_database_refuses_an_overlap_written_behind_the_service(app, clinic):
     from sqlalchemy.exc import IntegrityError
 
     from booking.models import Room, Service, Therapist
-    from tests.builders import make_booking
+    from tests.support.builders import make_booking
 
     service, therapist, rooms = clinic
     service, therapist = db.session.get(Service, service), db.session.get(Therapist, therapist)

@@ -10,8 +10,8 @@ from booking.extensions import db
 from booking.models import BookingDraft, BookingStatus, Intake
 from booking.notify import worker
 from booking.services.retention import purge
-from tests.builders import make_booking
-from tests.screens import severe
+from tests.support.builders import make_booking
+from tests.support.screens import severe
 
 NOW = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from booking.models import AuditEvent, BookingSource, OutboxMessage
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.builders import make_room, make_service, make_therapist
-from tests.screens import fine
+from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.screens import fine
 
 NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)  # Monday
 EVENING = datetime(2027, 3, 9, 19, 0, tzinfo=UTC)  # after hours

@@ -12,7 +12,7 @@ from booking.models import AuditEvent, BookingStatus, OutboxMessage, StaffNote
 from booking.services import visits
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.builders import make_booking
+from tests.support.builders import make_booking
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 STAFF = Actor.system()

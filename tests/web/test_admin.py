@@ -24,7 +24,13 @@ from booking.models import (
 )
 from booking.services import catalog_admin
 from booking.services.availability import slots_for
-from tests.builders import make_booking, make_patient, make_room, make_service, make_therapist
+from tests.support.builders import (
+    make_booking,
+    make_patient,
+    make_room,
+    make_service,
+    make_therapist,
+)
 from tests.web.test_reception_patients import actions, client_for
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # a Wednesday; London is on GMT

@@ -16,8 +16,8 @@ from sqlalchemy import event, insert, select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, Closure, Room, Service, Therapist, TimeOff
-from tests.builders import make_patient, make_room, make_service, make_therapist
-from tests.conftest import DEFAULT_NOW
+from tests.support.builders import make_patient, make_room, make_service, make_therapist
+from tests.support.database import DEFAULT_NOW
 
 LONDON = ZoneInfo("Europe/London")
 SERVICE = "therapeutic-back-massage"  # offered by all three demo therapists; 30/45/60 min

@@ -18,9 +18,9 @@ from booking import clock
 from booking.extensions import db
 from booking.models import AuditEvent, Booking
 from booking.web.api_schemas import BookingCreated, BookingResponse, ErrorResponse
-from tests.conftest import DEFAULT_NOW
-from tests.misses import without_reference
-from tests.screens import fine
+from tests.support.database import DEFAULT_NOW
+from tests.support.misses import without_reference
+from tests.support.screens import fine
 
 API = "/api/v1/bookings"
 SERVICE = "therapeutic-back-massage"  # 30/45/60 min; Amira works Mondays 09-13 and 14-18

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking
-from tests.conftest import DEFAULT_NOW
+from tests.support.database import DEFAULT_NOW
 from tests.web.test_api_bookings import API, valid
 
 

@@ -25,9 +25,9 @@ from booking.models import (
     ScreenOutcomeCount,
 )
 from booking.web.api_schemas import BookingCreated, ClearanceResponse, ErrorResponse, ScreenStopped
-from tests.conftest import DEFAULT_NOW
-from tests.misses import without_reference
-from tests.screens import fine, severe
+from tests.support.database import DEFAULT_NOW
+from tests.support.misses import without_reference
+from tests.support.screens import fine, severe
 
 API = "/api/v1/bookings"
 SERVICE = "therapeutic-back-massage"

@@ -12,7 +12,7 @@ from booking.extensions import db
 from booking.models import AuditEvent, StaffRole
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
-from tests.conftest import DEFAULT_NOW, empty_database
+from tests.support.database import DEFAULT_NOW, empty_database
 
 PASSWORD = "correct horse battery"
 REFUSED = "Email or password is incorrect."

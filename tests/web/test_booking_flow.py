@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, Patient
-from tests.conftest import DEFAULT_NOW
-from tests.screens import form_data
-from tests.web.flow import (
+from tests.support.database import DEFAULT_NOW
+from tests.support.flows import (
     CSRF_RE,
     DETAILS,
     FORM_KEY_RE,
@@ -22,6 +21,7 @@ from tests.web.flow import (
     manage_path,
     offered_starts,
 )
+from tests.support.screens import form_data
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ def test_flow_works_with_csrf_protection_on(make_app, database_url):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context(), clock.frozen(DEFAULT_NOW):
         from booking.demo import seed_demo
-        from tests.conftest import empty_database
+        from tests.support.database import empty_database
 
         seed_demo(now=DEFAULT_NOW, with_bookings=False)
         try:

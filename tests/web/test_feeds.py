@@ -14,8 +14,14 @@ from booking.extensions import db
 from booking.models import BookingStatus, FeedToken
 from booking.services import manage_links
 from booking.tokens import new_token, token_hash
-from tests.builders import make_booking, make_patient, make_room, make_service, make_therapist
-from tests.misses import without_reference
+from tests.support.builders import (
+    make_booking,
+    make_patient,
+    make_room,
+    make_service,
+    make_therapist,
+)
+from tests.support.misses import without_reference
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 

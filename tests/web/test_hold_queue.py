@@ -21,7 +21,13 @@ from booking.models import (
     OutboxStatus,
     StaffRole,
 )
-from tests.builders import make_booking, make_patient, make_room, make_service, make_therapist
+from tests.support.builders import (
+    make_booking,
+    make_patient,
+    make_room,
+    make_service,
+    make_therapist,
+)
 from tests.web.test_reception_calendar import sign_in
 
 NOW = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from booking import clock
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, BookingStatus, ManageToken
-from tests.conftest import DEFAULT_NOW
-from tests.misses import without_reference
-from tests.web.flow import book_through_the_flow, manage_path, offered_starts
+from tests.support.database import DEFAULT_NOW
+from tests.support.flows import book_through_the_flow, manage_path, offered_starts
+from tests.support.misses import without_reference
 
 
 @pytest.fixture(autouse=True)

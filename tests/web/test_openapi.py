@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 
 from booking import clock
 from booking.web.api_schemas import AvailabilityOut, ErrorResponse, ServicesOut
-from tests.conftest import DEFAULT_NOW
+from tests.support.database import DEFAULT_NOW
 
 DOC = "/api/v1/openapi.json"
 

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingDraft, BookingStatus, Intake, ScreenOutcomeCount
-from tests.conftest import DEFAULT_NOW
-from tests.screens import fine, form_data, severe
-from tests.web.flow import (
+from tests.support.database import DEFAULT_NOW
+from tests.support.flows import (
     DETAILS,
     FORM_KEY_RE,
     book_through_the_flow,
@@ -20,6 +19,7 @@ from tests.web.flow import (
     manage_path,
     offered_starts,
 )
+from tests.support.screens import fine, form_data, severe
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking
-from tests.conftest import DEFAULT_NOW
-from tests.web.flow import (
+from tests.support.database import DEFAULT_NOW
+from tests.support.flows import (
     DETAILS,
     book_through_the_flow,
     choose,

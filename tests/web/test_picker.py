@@ -11,8 +11,8 @@ import pytest
 from booking import clock
 from booking.extensions import db
 from booking.models import Closure
-from tests.conftest import DEFAULT_NOW
-from tests.web.flow import START_RE, choose, offered_starts
+from tests.support.database import DEFAULT_NOW
+from tests.support.flows import START_RE, choose, offered_starts
 
 CHIP_RE = re.compile(
     r'class="day-chip[^"]*"[^>]*aria-label="([^"]+)"'

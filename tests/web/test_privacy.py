@@ -26,9 +26,9 @@ from booking.models import (
 )
 from booking.services import bookings, clearance, manage_links
 from booking.services.audit import Actor
-from tests.auth.helpers import signed_in_client
-from tests.builders import make_room, make_service, make_therapist
-from tests.screens import fine, severe
+from tests.support.auth import signed_in_client
+from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.screens import fine, severe
 
 BOOKED_PAST = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # Monday
 PAST_START = datetime(2027, 3, 3, 10, 0, tzinfo=UTC)

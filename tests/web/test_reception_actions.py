@@ -30,9 +30,15 @@ from booking.models import (
 from booking.services import clearance as clearance_service
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
-from tests.builders import make_booking, make_patient, make_room, make_service, make_therapist
-from tests.conftest import empty_database
-from tests.screens import fine, form_data, severe
+from tests.support.builders import (
+    make_booking,
+    make_patient,
+    make_room,
+    make_service,
+    make_therapist,
+)
+from tests.support.database import empty_database
+from tests.support.screens import fine, form_data, severe
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday; London is on GMT
 TOMORROW_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)

@@ -12,8 +12,14 @@ from booking.extensions import db
 from booking.models import BookingStatus, Closure, Intake, StaffRole, TimeOff
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
-from tests.builders import make_booking, make_patient, make_room, make_service, make_therapist
-from tests.conftest import DEFAULT_NOW
+from tests.support.builders import (
+    make_booking,
+    make_patient,
+    make_room,
+    make_service,
+    make_therapist,
+)
+from tests.support.database import DEFAULT_NOW
 
 PASSWORD = "correct horse battery"
 H = 60

@@ -14,8 +14,8 @@ from booking.models import StaffRole
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
 from booking.web.reception_guard import guard_blueprint, requires_role
-from tests.auth.helpers import sign_in_fully
-from tests.conftest import DEFAULT_NOW, empty_database
+from tests.support.auth import sign_in_fully
+from tests.support.database import DEFAULT_NOW, empty_database
 
 PASSWORD = "correct horse battery"
 ALL_STAFF = {StaffRole.ADMIN, StaffRole.RECEPTION, StaffRole.THERAPIST}
@@ -65,7 +65,7 @@ def make_staff(role: StaffRole, therapist_id=None):
 
 def signed_in_client(app: Flask, role: StaffRole):
     if role is StaffRole.THERAPIST:
-        from tests.builders import make_therapist
+        from tests.support.builders import make_therapist
 
         make_staff(role, therapist_id=make_therapist().id)
     else:

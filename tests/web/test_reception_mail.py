@@ -11,8 +11,8 @@ from booking import clock
 from booking.extensions import db
 from booking.models import MessageKind, OutboxMessage, OutboxStatus, StaffRole
 from booking.notify import outbox
-from tests.conftest import empty_database
 from tests.notify.conftest import SmtpServer, free_port
+from tests.support.database import empty_database
 from tests.web.test_reception_patients import actions, client_for
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def test_mail_page_lists_every_status_with_errors_and_filters(app):
 
 
 def test_therapists_do_not_see_the_outbox(app):
-    from tests.builders import make_therapist
+    from tests.support.builders import make_therapist
 
     client, _ = client_for(app, StaffRole.THERAPIST, therapist_id=make_therapist().id)
     assert client.get("/reception/mail").status_code == 403

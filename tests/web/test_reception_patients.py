@@ -23,7 +23,13 @@ from booking.models import (
 )
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
-from tests.builders import make_booking, make_patient, make_room, make_service, make_therapist
+from tests.support.builders import (
+    make_booking,
+    make_patient,
+    make_room,
+    make_service,
+    make_therapist,
+)
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

@@ -15,8 +15,8 @@ from booking.extensions import db
 from booking.models import AuditEvent, StaffRole
 from booking.services import staff_totp
 from booking.services.audit import Actor
-from tests.auth.helpers import PASSWORD, make_staff, next_code, secret_on, sign_in_fully
-from tests.conftest import DEFAULT_NOW, empty_database
+from tests.support.auth import PASSWORD, make_staff, next_code, secret_on, sign_in_fully
+from tests.support.database import DEFAULT_NOW, empty_database
 
 T0 = DEFAULT_NOW  # on a 30-second boundary
 
