@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _resolve_database_uri(app)
     _refuse_development_key(app)
+    _refuse_unsafe_mail_identity(app)
     _load_data_encryption_keys(app)
 
     from booking import database, errors, logs, security, static_assets, web
@@ -78,6 +79,14 @@ def _refuse_development_key(app: Flask) -> None:
             "Refusing to start: SECRET_KEY is too short to be secret; use at least 32 "
             "random characters."
         )
+
+
+def _refuse_unsafe_mail_identity(app: Flask) -> None:
+    from booking.notify.settings import configuration_problems
+
+    problems = configuration_problems(app.config, production=not (app.debug or app.testing))
+    if problems:
+        raise ConfigurationError("Refusing to start: " + "; ".join(problems) + ".")
 
 
 def _load_data_encryption_keys(app: Flask) -> None:

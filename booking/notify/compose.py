@@ -21,7 +21,6 @@ import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -31,6 +30,7 @@ from flask import current_app, render_template
 from booking import ics
 from booking.ics import clean_line
 from booking.models import MessageKind
+from booking.notify import headers
 from booking.notify.settings import calendar_uid, clinic_zone, manage_url, public_url, sender
 
 #: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
@@ -185,11 +185,11 @@ def subject_for(item: QueuedEmail, context: dict[str, Any]) -> str:
     return clean_line(subject)
 
 
-def _address(name: str, addr: str) -> Address:
+def _mailbox(header_name: str, name: str, addr: str) -> headers.PrebuiltHeader:
     try:
-        return Address(display_name=clean_line(name), addr_spec=addr)
-    except (ValueError, IndexError) as error:  # the header registry's parse errors
-        raise ComposeError(f"not a usable email address: {addr!r}") from error
+        return headers.mailbox(header_name, name, addr)
+    except headers.HeaderValueError as error:
+        raise ComposeError(str(error)) from error
 
 
 def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> ComposedEmail:
@@ -211,12 +211,15 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     html_body = render_template(f"email/{item.kind}.html", **context)
 
     from_address = sender()
-    to_address = _address(item.snapshot.get("patient_name", ""), item.to_address)
+    from_header = _mailbox("From", from_address.display_name, from_address.addr_spec)
+    to_header = _mailbox("To", item.snapshot.get("patient_name", ""), item.to_address)
 
+    # From, To and Subject are built by booking.notify.headers and written out exactly as
+    # built: the email package never parses (and so never decodes) them.
     message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = from_address
-    message["To"] = to_address
-    message["Subject"] = subject_for(item, context)
+    message["From"] = from_header
+    message["To"] = to_header
+    message["Subject"] = headers.unstructured("Subject", subject_for(item, context))
     message["Date"] = format_datetime(now)
     message["Message-ID"] = item.message_id
     message["Auto-Submitted"] = "auto-generated"
@@ -252,7 +255,7 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     return ComposedEmail(
         message=message,
         raw=raw,
-        envelope_from=from_address.addr_spec,
-        envelope_to=to_address.addr_spec,
+        envelope_from=headers.addr_spec(from_address.addr_spec),
+        envelope_to=headers.addr_spec(item.to_address),
         calendar=calendar,
     )
