@@ -49,7 +49,11 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.HOLD_EXPIRED: "Hold expired, appointment released: {service}, {short}",
     MessageKind.APPOINTMENT_REMINDER: "Reminder: {service}, {short}",
     MessageKind.TEST: "Test message from {clinic}",
+    MessageKind.STAFF_SIGN_IN_ALERT: "Wrong passwords tried on your {clinic} staff account",
 }
+
+#: Messages about no booking: no manage link, no invitation.
+NO_BOOKING_KINDS = frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT})
 
 SMTP_POLICY = email.policy.SMTP
 
@@ -142,7 +146,9 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         "book_again_url": public_url("/"),
         "patient_name": no_links(snap.get("patient_name", "")),
     }
-    if item.kind is MessageKind.TEST:
+    if item.kind is MessageKind.STAFF_SIGN_IN_ALERT:
+        context.update(failures=int(snap["failures"]), sources=int(snap["sources"]))
+    if item.kind in NO_BOOKING_KINDS:
         return context
     cutoff = snap.get("cancel_cutoff_hours") or config["BOOKING_CANCEL_CUTOFF_HOURS"]
     move_cutoff = snap.get("reschedule_cutoff_hours") or config["BOOKING_RESCHEDULE_CUTOFF_HOURS"]
@@ -227,7 +233,7 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     message.add_alternative(html_body, subtype="html", charset="utf-8")
 
     calendar = None
-    if item.kind is not MessageKind.TEST:
+    if item.kind not in NO_BOOKING_KINDS:
         if link is None:
             raise ComposeError("a booking message needs a manage link")
         method: ics.Method = "CANCEL" if item.kind in CANCEL_KINDS else "REQUEST"
