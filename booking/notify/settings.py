@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from booking.ics import clean_line
+
 DEFAULTS: dict[str, Any] = {
     "MAIL_SERVER": None,  # None: write .eml files under instance/mail/ instead of sending
     "MAIL_PORT": 25,
@@ -63,7 +65,9 @@ def sender() -> Address:
         name, addr = parseaddr(configured)
     if "@" not in addr:
         raise ValueError(f"MAIL_DEFAULT_SENDER has no usable address: {configured!r}")
-    return Address(display_name=name or current_app.config["CLINIC_NAME"], addr_spec=addr)
+    # One line whatever the settings hold (create_app refuses worse); headers.py encodes it.
+    display = clean_line(str(name or current_app.config["CLINIC_NAME"]))
+    return Address(display_name=display, addr_spec=addr)
 
 
 def clinic_domain() -> str:
