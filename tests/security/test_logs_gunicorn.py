@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from booking.demo import seed_demo
 from booking.extensions import db
 from tests.screens import severe
@@ -16,6 +18,7 @@ NAME = "Quillon Canarysmith"
 EMAIL = "quillon.canary@example.org"
 
 
+@pytest.mark.committed  # the server process must see the seeded clinic
 def test_gunicorn_logs_hold_no_token_and_no_health_data(app, database_url, tmp_path):
     seed_demo(now=datetime.now(UTC), with_bookings=False)
     db.session.commit()
