@@ -64,7 +64,7 @@ def test_the_export_neutralises_names_typed_with_spaces_and_fullwidth_forms(app)
     room = make_room(name="Room A")
     for hour, name in enumerate([" =HYPERLINK(1)", "\uff1dcmd|x", "\uff20SUM(1)"]):
         make_booking(
-            starts_at=datetime(2027, 3, 12, 10 + hour, 0, tzinfo=UTC),
+            starts_at=datetime(2027, 3, 12, 9 + 2 * hour, 0, tzinfo=UTC),
             service=service,
             therapist=therapist,
             room=room,
