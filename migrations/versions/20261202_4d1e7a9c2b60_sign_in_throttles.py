@@ -4,7 +4,7 @@ Refused staff sign-ins slow down the address they come from instead of locking t
 for everyone; a burst of them emails the staff member (a new outbox kind).
 
 Revision ID: 4d1e7a9c2b60
-Revises: c9cbfe1d17ed
+Revises: d4e7a1c0b2f5
 Create Date: 2026-12-02 14:20:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4d1e7a9c2b60'
-down_revision = 'c9cbfe1d17ed'
+down_revision = 'd4e7a1c0b2f5'
 branch_labels = None
 depends_on = None
 
