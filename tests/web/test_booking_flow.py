@@ -278,11 +278,11 @@ def test_a_retry_whose_first_answer_was_lost_shows_the_booking_with_a_working_li
     domain = client.application.config["SERVER_NAME"]
     before = client.get_cookie(name, domain=domain)
     first = client.post("/book/review", data={"form_key": key})
-    assert first.status_code == 302 and booking_count() == 1
+    assert first.status_code == 303 and booking_count() == 1
     # The answer never reached the browser: it still holds the session from before.
     client.set_cookie(name, before.value, domain=domain)
     retry = client.post("/book/review", data={"form_key": key})
-    assert retry.status_code == 302 and retry.location == first.location
+    assert retry.status_code == 303 and retry.location == first.location
     assert booking_count() == 1
     done = client.get(retry.location)
     assert done.status_code == 200
