@@ -125,6 +125,12 @@ def test_without_a_base_url_development_links_follow_the_served_port(make_app, m
 
 FAKE_FLASK = """#!/bin/sh
 # Stands in for flask: records what make gave it, then exits as a server would on Ctrl-C.
+# The server waits (at most 5 s) for the worker started beside it to have recorded too:
+# make kills the worker as soon as the server exits.
+case "$1" in run|-c)
+  i=0; while ! grep -q '^booking worker' "$RECORD" 2>/dev/null && [ $i -lt 100 ]; do
+    sleep 0.05; i=$((i+1)); done;;
+esac
 printf '%s|%s|%s\\n' "$*" "$FLASK_PUBLIC_BASE_URL" "$PORT" >> "$RECORD"
 """
 
