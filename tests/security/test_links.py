@@ -140,7 +140,9 @@ def test_make_hands_the_served_port_to_the_web_server_and_the_worker(tmp_path, t
     """``make run PORT=5201``: both processes are told the links live on port 5201."""
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
-    shutil.copy(PROJECT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for name in ("pyproject.toml", "requirements.lock"):  # what .installed depends on
+        if (PROJECT / name).exists():
+            shutil.copy(PROJECT / name, tmp_path / name)
     (venv / ".installed").touch()  # newer than pyproject.toml: make installs nothing
     for tool in ("flask", "gunicorn"):
         script = venv / "bin" / tool
