@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export FLASK_APP := wsgi
 
-.PHONY: help install run serve test test-pg test-stack test-min test-all e2e e2e-deps lint format audit lock instance-data-key bench clean
+.PHONY: help install run serve test test-pg test-stack test-min test-all e2e e2e-deps lint format audit lock instance-data-key instance-base-url bench clean
 
 help:
 	@echo "make run       create .venv, install, migrate, seed the demo clinic, serve on http://127.0.0.1:$(PORT)"
@@ -50,9 +50,22 @@ instance-data-key: install instance/config.py
 	  $(BIN)/python -c "from cryptography.fernet import Fernet; print('DATA_ENCRYPTION_KEYS = [' + repr(Fernet.generate_key().decode()) + ']')" >> instance/config.py; \
 	  echo "Added a new DATA_ENCRYPTION_KEYS to instance/config.py."; }
 
+# Links for commands run by hand in this checkout (create-staff, feed-token, ...); `make run`
+# and `make serve` override it with the port they really serve on.
+instance-base-url: instance/config.py
+	@grep -q '^PUBLIC_BASE_URL' instance/config.py || { \
+	  echo "PUBLIC_BASE_URL = 'http://127.0.0.1:5000'" >> instance/config.py; \
+	  echo "Added PUBLIC_BASE_URL (this machine) to instance/config.py."; }
+
+# Every absolute link (emails, calendar files, the API) comes from FLASK_PUBLIC_BASE_URL. Unless
+# it is set already, the web server and the worker are both given the address really served
+# (PORT), so `make run PORT=5201` mails links to port 5201.
+run serve: export FLASK_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+run serve: export PORT := $(PORT)
+
 # The web server and the worker (emails, hold expiry, reminders) side by side; Ctrl-C, or the
 # web server stopping for any reason, stops both.
-run: install instance/config.py instance-data-key
+run: install instance/config.py instance-data-key instance-base-url
 	$(BIN)/flask db upgrade
 	$(BIN)/flask booking seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)"
@@ -62,7 +75,7 @@ run: install instance/config.py instance-data-key
 
 # Production-style: gunicorn (workers, bind and proxy trust from gunicorn.conf.py and the
 # environment) and the worker, reading the same FLASK_* settings. Ctrl-C stops both.
-serve: install instance/config.py instance-data-key
+serve: install instance/config.py instance-data-key instance-base-url
 	$(BIN)/flask db upgrade
 	@echo "gunicorn on 127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)"
 	@$(BIN)/flask booking worker & worker=$$!; \

@@ -384,6 +384,7 @@ def serve_and_measure(url: str, today: date) -> dict:
         **os.environ,
         "FLASK_SQLALCHEMY_DATABASE_URI": url,
         "FLASK_SECRET_KEY": secrets.token_hex(32),
+        "FLASK_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         # Production refuses to start without a key for the health data at rest.
         "FLASK_DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         # Every client thread shares one address: the API's per-address limit would answer

@@ -351,6 +351,7 @@ def start_server(url: str, target: str, extra: list[str], log_path: Path):
         **os.environ,
         "FLASK_SQLALCHEMY_DATABASE_URI": url,
         "FLASK_SECRET_KEY": secrets.token_hex(32),
+        "FLASK_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "FLASK_DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "FLASK_RATELIMIT_ENABLED": "false",
         "BOOKING_INSTANCE_PATH": INSTANCE,

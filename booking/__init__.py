@@ -25,8 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     environment variables, then ``config`` (tests). Raises ConfigurationError when a
     production start would use the development secret key.
     """
+    from booking.security import BookingFlask
+
     instance_path = os.environ.get("BOOKING_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
-    app = Flask(
+    app = BookingFlask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
@@ -42,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _resolve_database_uri(app)
     _refuse_development_key(app)
     _load_data_encryption_keys(app)
+    _refuse_unsafe_mail_identity(app)
 
     from booking import database, errors, logs, security, static_assets, web
     from booking.cli import register_cli
@@ -78,6 +81,14 @@ def _refuse_development_key(app: Flask) -> None:
             "Refusing to start: SECRET_KEY is too short to be secret; use at least 32 "
             "random characters."
         )
+
+
+def _refuse_unsafe_mail_identity(app: Flask) -> None:
+    from booking.notify.settings import configuration_problems
+
+    problems = configuration_problems(app.config, production=not (app.debug or app.testing))
+    if problems:
+        raise ConfigurationError("Refusing to start: " + "; ".join(problems) + ".")
 
 
 def _load_data_encryption_keys(app: Flask) -> None:

@@ -66,7 +66,15 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
 STAFF_LOGIN_LIMIT_PER_ADDRESS = "10 per minute"
-STAFF_LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed attempts at one email address
+# Refused sign-ins slow down one (account, source address) pair, never the account itself
+# (booking.services.sign_in_throttle): after this many within the window the pair waits
+# BLOCK_SECONDS, doubling with each further refusal up to MAX_BLOCK_MINUTES.
+STAFF_LOGIN_FREE_FAILURES = 5
+STAFF_LOGIN_WINDOW_MINUTES = 15
+STAFF_LOGIN_BLOCK_SECONDS = 30
+STAFF_LOGIN_MAX_BLOCK_MINUTES = 15
+# This many refusals for one account within an hour, from anywhere, email its owner.
+STAFF_LOGIN_ALERT_FAILURES = 10
 BOOKING_SUBMIT_LIMIT_PER_ADDRESS = "20 per hour"  # POST /book/review, POST /api/v1/bookings
 BOOKING_SUBMIT_LIMIT_PER_EMAIL = "10 per day"  # the same, by the patient's email address
 # /manage/*, /feeds/*, /api/v1/bookings/<token>: guesses at a token, per address

@@ -417,14 +417,31 @@ class FeedEvent:
     description: str | None = None
 
 
+# A nickname in quotes or brackets, and generational suffixes, are not the family name.
+_NICKNAME = re.compile(
+    r"[\"\u201c\u201d\u201e\u00ab\u00bb][^\"\u201c\u201d\u201e\u00ab\u00bb]*[\"\u201c\u201d\u201e\u00ab\u00bb]|\([^)]*\)"
+)
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_WORD_EDGES = "".join(chr(c) for c in range(0x21, 0x30)) + ":;<=>?@[\\]^_`{|}~"
+
+
 def short_patient_name(full_name: str) -> str:
-    """Return ``"Jane D."`` for ``"Jane Doe"``: the most a staff feed may show of a patient."""
-    words = clean_line(full_name).split(" ")
-    if not words or not words[0]:
+    """Return ``"Jane D."`` for ``"Jane Doe"``: the most a staff feed may show of a patient.
+
+    Words are the parts that hold a letter (an emoji or a dash alone is not a word), the
+    initial is the first letter of the last word, never a quote mark or a bracket:
+    ``Mary O'Brien, Jr.; "Molly"`` gives ``Mary O.`` and ``Sam 🙂 Lee 👩\u200d⚕️`` gives ``Sam L.``.
+    """
+    text = _NICKNAME.sub(" ", clean_line(full_name))
+    words = [w for w in re.split(r"[\s,;]+", text) if any(ch.isalpha() for ch in w)]
+    words = [w for w in words if w.strip(".").lower() not in _NAME_SUFFIXES] or words
+    if not words:
         return ""
+    first = words[0].strip(_WORD_EDGES)
     if len(words) == 1:
-        return words[0]
-    return f"{words[0]} {words[-1][0]}."
+        return first
+    initial = next(ch for ch in words[-1] if ch.isalpha())
+    return f"{first} {initial}."
 
 
 def _feed_event(item: FeedEvent) -> Event:

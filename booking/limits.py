@@ -60,7 +60,8 @@ def _read_submitted_email() -> str | None:
     if not isinstance(raw, str):
         return None
     try:
-        return validation.normalise_email(raw)
+        # One person, one budget: "+tag" variants of an address share it.
+        return validation.canonical_email(validation.normalise_email(raw))
     except validation.InvalidInput:
         return None
 

@@ -11,6 +11,8 @@ from booking.config import DEVELOPMENT_SECRET_KEY
 def instance_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("BOOKING_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    # Production needs it (tests/security/test_links.py proves the refusal without it).
+    monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "https://book.clinic.example")
     return tmp_path
 
 

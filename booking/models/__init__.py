@@ -23,6 +23,7 @@ from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from booking.models.people import Patient, Therapist
 from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
 from booking.models.settings import ClinicSetting
+from booking.models.sign_in import SignInThrottle
 from booking.models.staff import StaffRole, StaffUser
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "ScreenOutcomeCount",
     "Service",
     "ServiceDuration",
+    "SignInThrottle",
     "StaffNote",
     "StaffRole",
     "StaffUser",

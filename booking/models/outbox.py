@@ -36,6 +36,7 @@ class MessageKind(enum.StrEnum):
     HOLD_EXPIRED = "hold_expired"  # nobody confirmed clearance in time
     APPOINTMENT_REMINDER = "appointment_reminder"
     TEST = "test"  # ``flask booking mail-test``: checks the mail set-up, no booking
+    STAFF_SIGN_IN_ALERT = "staff_sign_in_alert"  # a burst of refused sign-ins, to the staff
 
 
 class OutboxStatus(enum.StrEnum):

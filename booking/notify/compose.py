@@ -21,7 +21,6 @@ import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -31,6 +30,7 @@ from flask import current_app, render_template
 from booking import ics
 from booking.ics import clean_line
 from booking.models import MessageKind
+from booking.notify import headers
 from booking.notify.settings import calendar_uid, clinic_zone, manage_url, public_url, sender
 
 #: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
@@ -49,7 +49,11 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.HOLD_EXPIRED: "Hold expired, appointment released: {service}, {short}",
     MessageKind.APPOINTMENT_REMINDER: "Reminder: {service}, {short}",
     MessageKind.TEST: "Test message from {clinic}",
+    MessageKind.STAFF_SIGN_IN_ALERT: "Wrong passwords tried on your {clinic} staff account",
 }
+
+#: Messages about no booking: no manage link, no invitation.
+NO_BOOKING_KINDS = frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT})
 
 SMTP_POLICY = email.policy.SMTP
 
@@ -142,7 +146,9 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         "book_again_url": public_url("/"),
         "patient_name": no_links(snap.get("patient_name", "")),
     }
-    if item.kind is MessageKind.TEST:
+    if item.kind is MessageKind.STAFF_SIGN_IN_ALERT:
+        context.update(failures=int(snap["failures"]), sources=int(snap["sources"]))
+    if item.kind in NO_BOOKING_KINDS:
         return context
     cutoff = snap.get("cancel_cutoff_hours") or config["BOOKING_CANCEL_CUTOFF_HOURS"]
     move_cutoff = snap.get("reschedule_cutoff_hours") or config["BOOKING_RESCHEDULE_CUTOFF_HOURS"]
@@ -185,11 +191,11 @@ def subject_for(item: QueuedEmail, context: dict[str, Any]) -> str:
     return clean_line(subject)
 
 
-def _address(name: str, addr: str) -> Address:
+def _mailbox(header_name: str, name: str, addr: str) -> headers.PrebuiltHeader:
     try:
-        return Address(display_name=clean_line(name), addr_spec=addr)
-    except (ValueError, IndexError) as error:  # the header registry's parse errors
-        raise ComposeError(f"not a usable email address: {addr!r}") from error
+        return headers.mailbox(header_name, name, addr)
+    except headers.HeaderValueError as error:
+        raise ComposeError(str(error)) from error
 
 
 def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> ComposedEmail:
@@ -211,12 +217,15 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     html_body = render_template(f"email/{item.kind}.html", **context)
 
     from_address = sender()
-    to_address = _address(item.snapshot.get("patient_name", ""), item.to_address)
+    from_header = _mailbox("From", from_address.display_name, from_address.addr_spec)
+    to_header = _mailbox("To", item.snapshot.get("patient_name", ""), item.to_address)
 
+    # From, To and Subject are built by booking.notify.headers and written out exactly as
+    # built: the email package never parses (and so never decodes) them.
     message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = from_address
-    message["To"] = to_address
-    message["Subject"] = subject_for(item, context)
+    message["From"] = from_header
+    message["To"] = to_header
+    message["Subject"] = headers.unstructured("Subject", subject_for(item, context))
     message["Date"] = format_datetime(now)
     message["Message-ID"] = item.message_id
     message["Auto-Submitted"] = "auto-generated"
@@ -224,7 +233,7 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     message.add_alternative(html_body, subtype="html", charset="utf-8")
 
     calendar = None
-    if item.kind is not MessageKind.TEST:
+    if item.kind not in NO_BOOKING_KINDS:
         if link is None:
             raise ComposeError("a booking message needs a manage link")
         method: ics.Method = "CANCEL" if item.kind in CANCEL_KINDS else "REQUEST"
@@ -252,7 +261,7 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     return ComposedEmail(
         message=message,
         raw=raw,
-        envelope_from=from_address.addr_spec,
-        envelope_to=to_address.addr_spec,
+        envelope_from=headers.addr_spec(from_address.addr_spec),
+        envelope_to=headers.addr_spec(item.to_address),
         calendar=calendar,
     )

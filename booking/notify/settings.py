@@ -6,12 +6,17 @@ Every value can be overridden like any other setting (``instance/config.py`` or 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+from booking.ics import clean_line
 
 DEFAULTS: dict[str, Any] = {
     "MAIL_SERVER": None,  # None: write .eml files under instance/mail/ instead of sending
@@ -36,8 +41,8 @@ DEFAULTS: dict[str, Any] = {
     # the hold expires.
     "HOLD_REMINDER_AFTER_BOOKING_HOURS": 24,
     "HOLD_REMINDER_BEFORE_EXPIRY_HOURS": 6,
-    # Where links in emails and the CLI point. Unset: SERVER_NAME if set, else the
-    # development server.
+    # Where every absolute link points (emails, calendar files, feeds, API answers). Required
+    # outside debug and testing; unset there: SERVER_NAME if set, else this machine on $PORT.
     "PUBLIC_BASE_URL": None,
     # The staff feed shows bookings from this many days back.
     "FEED_PAST_DAYS": 30,
@@ -60,7 +65,9 @@ def sender() -> Address:
         name, addr = parseaddr(configured)
     if "@" not in addr:
         raise ValueError(f"MAIL_DEFAULT_SENDER has no usable address: {configured!r}")
-    return Address(display_name=name or current_app.config["CLINIC_NAME"], addr_spec=addr)
+    # One line whatever the settings hold (create_app refuses worse); headers.py encodes it.
+    display = clean_line(str(name or current_app.config["CLINIC_NAME"]))
+    return Address(display_name=display, addr_spec=addr)
 
 
 def clinic_domain() -> str:
@@ -77,15 +84,77 @@ def clinic_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
+def development_base_url() -> str:
+    """This machine on the port ``make run`` serves on (``PORT``, which it passes to both the
+    web server and the worker, so a worker with no request still knows it)."""
+    port = os.environ.get("PORT", "").strip()
+    return f"http://127.0.0.1:{port if port.isdigit() else 5000}"
+
+
 def public_url(path: str) -> str:
-    """Return an absolute URL for ``path`` (which starts with ``/``) on the public site."""
+    """Return an absolute URL for ``path`` (which starts with ``/``) on the public site.
+
+    Only configuration decides the scheme, host and port: a request's Host header never does.
+    """
     base = setting("PUBLIC_BASE_URL")
     if not base:
         server = current_app.config.get("SERVER_NAME")
         scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
-        base = f"{scheme}://{server}" if server else "http://127.0.0.1:5000"
+        base = f"{scheme}://{server}" if server else development_base_url()
     return base.rstrip("/") + path
 
 
 def manage_url(token: str) -> str:
     return public_url(f"/manage/{token}")
+
+
+def configuration_problems(config: Mapping[str, Any], *, production: bool) -> list[str]:
+    """Return why the mail identity or the public base URL cannot be used (empty: fine).
+
+    The clinic's name and sender go into every From header, so they are held to the rules of
+    any header value: one line, no control characters, no encoded words. In production the
+    public base URL must be set: links are never made from the Host a request names.
+    """
+    from booking import validation
+    from booking.notify import headers
+
+    problems = []
+    sender_value = config.get("MAIL_DEFAULT_SENDER") or ""
+    if isinstance(sender_value, (tuple, list)):
+        sender_value = " ".join(str(part) for part in sender_value)
+    for key, value in (
+        ("CLINIC_NAME", config.get("CLINIC_NAME")),
+        ("MAIL_DEFAULT_SENDER", sender_value),
+    ):
+        try:
+            validation.clean_text(str(value or ""), max_length=400)
+        except validation.InvalidInput as error:
+            problems.append(f"{key} cannot go into a mail header: {error}")
+    _, addr = parseaddr(str(sender_value))
+    try:
+        headers.addr_spec(addr)
+    except headers.HeaderValueError:
+        problems.append(f"MAIL_DEFAULT_SENDER has no usable address: {sender_value!r}")
+    base = config.get("PUBLIC_BASE_URL")
+    if base:
+        parts = urlsplit(str(base))
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path.strip("/")
+            or parts.query
+            or parts.fragment
+            or not str(base).isascii()
+            or not str(base).isprintable()
+            or " " in str(base)
+        ):
+            problems.append(
+                f"PUBLIC_BASE_URL must be a bare http(s) origin such as "
+                f"https://book.clinic.example, not {base!r}"
+            )
+    elif production:
+        problems.append(
+            "PUBLIC_BASE_URL is not set: set FLASK_PUBLIC_BASE_URL to the address patients "
+            "use (https://book.clinic.example); links are never taken from the Host header"
+        )
+    return problems

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from booking import validation
 from booking.extensions import db
 from booking.intake import ScreenAnswers, assess, patient_message
 from booking.models import (
@@ -416,12 +417,25 @@ def _assess(request: BookingRequest, service: Service, now: datetime):
     return assessment, covered_by
 
 
+def _same_person(column, email: str):
+    """SQL: ``column`` is ``email`` or one of its ``+tag`` variants, in any case."""
+    local, _, domain = validation.canonical_email(email).rpartition("@")
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    lowered = func.lower(column)
+    tagged = f"{escaped(local)}+%@{escaped(domain)}"
+    return (lowered == f"{local}@{domain}") | lowered.like(tagged, escape="\\")
+
+
 def _refuse_hold_squatting(email: str, *, hold: bool, now: datetime) -> None:
     """Refuse an online booking that would give ``email`` too many future bookings or holds.
 
     Counts live holds and confirmed bookings still to come, by the booking's contact email
-    or its patient's. Raises BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL,
-    or, for a booking that will be held, above BOOKING_MAX_HOLDS_PER_EMAIL.
+    or its patient's, as one person whatever case or ``+tag`` each was typed with. Raises
+    BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL, or, for a booking that will
+    be held, above BOOKING_MAX_HOLDS_PER_EMAIL.
     """
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
     counts = db.session.execute(
@@ -429,7 +443,7 @@ def _refuse_hold_squatting(email: str, *, hold: bool, now: datetime) -> None:
         .select_from(Booking)
         .join(Patient, Booking.patient_id == Patient.id)
         .where(
-            or_(Booking.contact_email == email, Patient.email == email),
+            or_(_same_person(Booking.contact_email, email), _same_person(Patient.email, email)),
             Booking.starts_at > now,
             live_hold | (Booking.status == BookingStatus.CONFIRMED),
         )

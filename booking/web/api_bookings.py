@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 from sqlalchemy import select
@@ -34,6 +34,7 @@ from booking.intake import (
     patient_message,
 )
 from booking.models import Booking, BookingStatus, Intake, Service, Therapist
+from booking.notify.settings import manage_url
 from booking.services import availability, bookings, catalog, clearance, screening
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
@@ -489,11 +490,8 @@ def _created(
 
 
 def _manage_url(token: str | None) -> str | None:
-    if token is None:
-        return None
-    if "manage.view" in current_app.view_functions:
-        return url_for("manage.view", token=token, _external=True)
-    return f"{request.host_url.rstrip('/')}/manage/{token}"
+    # From the configured public base URL, never from the request's Host header.
+    return None if token is None else manage_url(token)
 
 
 def _booking_out(booking: Booking, now: datetime) -> BookingOut:

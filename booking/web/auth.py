@@ -28,6 +28,7 @@ from booking.auth import sessions
 from booking.auth.passwords import MAX_PASSWORD_LENGTH
 from booking.auth.redirects import safe_next
 from booking.extensions import limiter
+from booking.services import sign_in_throttle as throttle
 from booking.services import staff as staff_service
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -57,27 +58,12 @@ def _address_limit() -> str:
     return current_app.config["STAFF_LOGIN_LIMIT_PER_ADDRESS"]
 
 
-def _account_limit() -> str:
-    return current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
-
-
-def _account_key() -> str:
-    return "staff-account:" + staff_service.login_key(request.form.get("email"))
-
-
 def _reception_home() -> str:
     return url_for("reception.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"])
-@limiter.limit(
-    _account_limit,
-    key_func=_account_key,
-    methods=["POST"],
-    # Only refusals spend an account's budget: staff signing in and out all day are fine.
-    deduct_when=lambda response: response.status_code != 303,
-)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -87,17 +73,32 @@ def login():
         return redirect(next_url)
     if form.validate_on_submit():
         now = clock.now()
+        # Guessing slows down this address's tries at this account, never the account.
+        account, source = staff_service.login_key(form.email.data), get_remote_address()
+        wait = throttle.seconds_blocked(account, source, now=now)
+        if wait:
+            return _too_many(wait)
         staff = staff_service.authenticate(form.email.data, form.password.data, now=now)
         if staff is not None:
+            throttle.record_success(account, source)
             step = sessions.begin_login(staff, next_url=next_url, now=now)
             if step is not None:
                 return redirect(url_for(step.endpoint), code=303)
             destination = sessions.complete_login(staff, now=now)
             staff_service.record_login(staff, now=now)
             return redirect(safe_next(destination, _reception_home()), code=303)
+        throttle.record_failure(account, source, now=now)
         form.form_errors.append(LOGIN_REFUSED)
         current_app.logger.warning("staff sign-in refused", extra={"event": "login.failed"})
     return render_template("auth/login.html", form=form)
+
+
+def _too_many(seconds: int):
+    response = current_app.make_response(
+        (render_template("errors/429.html", error=None, code=429), 429)
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.post("/logout")

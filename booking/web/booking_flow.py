@@ -37,6 +37,7 @@ from booking.intake import (
     patient_message,
 )
 from booking.models import BookingSource, Service
+from booking.notify import settings
 from booking.services import availability, bookings, catalog, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
@@ -481,11 +482,10 @@ def done(ref: str):
     booking = bookings.find_by_token(last.get("token", ""))
     if booking is None or booking.public_id != ref:
         abort(404)
-    manage_url = url_for("manage.view", token=last["token"], _external=True)
     return render_template(
         "booking/done.html",
         booking=booking,
-        manage_url=manage_url,
+        manage_url=settings.manage_url(last["token"]),
         policy=booking.policy_snapshot,
         calendar=calendar_links(booking, last["token"], now=clock.now()),
     )

@@ -19,11 +19,12 @@ from booking.models import (
     Room,
     Service,
     ServiceDuration,
+    SignInThrottle,
     StaffRole,
     StaffUser,
     Therapist,
 )
-from booking.services import catalog_admin
+from booking.services import catalog_admin, sign_in_throttle
 from booking.services.audit import Actor
 from tests.security import booking_with_token
 from tests.support.auth import make_staff, sign_in_fully
@@ -70,8 +71,10 @@ def world(app: Flask, demo):
     feed, _ = catalog_admin.create_feed_token(
         therapist_id=first_id(Therapist), label="Feed", actor=Actor.system(), now=DEFAULT_NOW
     )
+    sign_in_throttle.record_failure("nobody@clinic.example", "192.0.2.1", now=DEFAULT_NOW)
     db.session.commit()
     return {
+        "entry_id": db.session.scalar(select(SignInThrottle.id)),
         "ref": booking.public_id,
         "token": token,
         "patient_id": first_id(Patient),

@@ -228,6 +228,7 @@ def test_keys_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("BOOKING_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("FLASK_DATA_ENCRYPTION_KEYS", f"{KEY_B},{KEY_A}")
     monkeypatch.setenv("FLASK_SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "https://book.clinic.example")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     app = create_app()
     with app.app_context():

@@ -85,6 +85,7 @@ def two_workers(database_url: str, tmp_path):
     env = {
         **os.environ,
         "FLASK_SECRET_KEY": secrets.token_hex(32),
+        "FLASK_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "FLASK_DATA_ENCRYPTION_KEYS": json.dumps(Fernet.generate_key().decode()),
         "FLASK_SQLALCHEMY_DATABASE_URI": json.dumps(database_url),
         "FLASK_RATELIMIT_STORAGE_URI": json.dumps(f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"),

@@ -38,8 +38,8 @@ def offered_starts(client, path="/book/time") -> list[str]:
 def choose(client, option="therapeutic-back-massage:60", therapist="", *, screen=True):
     """Choose a treatment; unless told not to, answer the screen with nothing of concern."""
     response = client.post("/book/", data={"option": option, "therapist": therapist})
-    if screen and response.status_code == 302 and response.location.endswith("/book/health"):
-        assert answer_screen(client).status_code == 302
+    if screen and response.status_code == 303 and response.location.endswith("/book/health"):
+        assert answer_screen(client).status_code == 303
     return response
 
 
@@ -51,15 +51,15 @@ def book_through_the_flow(
     client, *, option="therapeutic-back-massage:60", pick=0, screen=None, **details
 ):
     """Walk every step; return (done page response, the start chosen)."""
-    assert choose(client, option).status_code == 302
-    assert answer_screen(client, screen).status_code == 302
+    assert choose(client, option).status_code == 303
+    assert answer_screen(client, screen).status_code == 303
     start = offered_starts(client)[pick]
-    assert client.post("/book/time", data={"start": start}).status_code == 302
+    assert client.post("/book/time", data={"start": start}).status_code == 303
     response = client.post("/book/details", data={**DETAILS, **details})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     key = FORM_KEY_RE.search(client.get("/book/review").get_data(as_text=True)).group(1)
     response = client.post("/book/review", data={"form_key": key})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     return client.get(response.location), start
 
 

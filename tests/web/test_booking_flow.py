@@ -81,21 +81,21 @@ def test_flow_works_with_csrf_protection_on(make_app, database_url):
                 client.post(
                     "/book/", data={"option": "swedish-massage:60", "csrf_token": token}
                 ).status_code
-                == 302
+                == 303
             )
             token = csrf("/book/health")
             response = client.post("/book/health", data={**form_data(), "csrf_token": token})
-            assert response.status_code == 302
+            assert response.status_code == 303
             start = offered_starts(client)[0]
             token = csrf("/book/time")
             assert (
                 client.post("/book/time", data={"start": start, "csrf_token": token}).status_code
-                == 302
+                == 303
             )
             token = csrf("/book/details")
             assert (
                 client.post("/book/details", data={**DETAILS, "csrf_token": token}).status_code
-                == 302
+                == 303
             )
             page = client.get("/book/review").get_data(as_text=True)
             key = FORM_KEY_RE.search(page).group(1)
@@ -104,7 +104,7 @@ def test_flow_works_with_csrf_protection_on(make_app, database_url):
             assert client.post("/book/review", data={"form_key": key}).status_code == 400
             assert booking_count() == 0
             response = client.post("/book/review", data={"form_key": key, "csrf_token": token})
-            assert response.status_code == 302
+            assert response.status_code == 303
             assert booking_count() == 1
         finally:
             db.session.rollback()
@@ -118,7 +118,7 @@ def test_double_submit_returns_the_same_booking(client, demo):
     key = FORM_KEY_RE.search(client.get("/book/review").get_data(as_text=True)).group(1)
     first = client.post("/book/review", data={"form_key": key})
     second = client.post("/book/review", data={"form_key": key})
-    assert first.status_code == second.status_code == 302
+    assert first.status_code == second.status_code == 303
     assert first.location == second.location
     assert booking_count() == 1
     # Back to the review page and submit again: still one booking, same done page.
@@ -186,7 +186,7 @@ def test_under_18_needs_a_guardian(client, demo):
     assert response.status_code == 400
     assert "guardian" in response.get_data(as_text=True)
     data["guardian_consent"] = "y"
-    assert client.post("/book/details", data=data).status_code == 302
+    assert client.post("/book/details", data=data).status_code == 303
 
 
 def test_a_start_that_is_not_offered_is_refused(client, demo):
@@ -235,7 +235,7 @@ def test_lost_race_says_just_taken_with_alternatives_and_keeps_details(client, d
     other.post("/book/time", data={"start": start})
     other.post("/book/details", data={**DETAILS, "email": "other@example.org"})
     other_key = FORM_KEY_RE.search(other.get("/book/review").get_data(as_text=True)).group(1)
-    assert other.post("/book/review", data={"form_key": other_key}).status_code == 302
+    assert other.post("/book/review", data={"form_key": other_key}).status_code == 303
 
     response = client.post("/book/review", data={"form_key": key})
     page = response.get_data(as_text=True)
@@ -278,11 +278,11 @@ def test_a_retry_whose_first_answer_was_lost_shows_the_booking_with_a_working_li
     domain = client.application.config["SERVER_NAME"]
     before = client.get_cookie(name, domain=domain)
     first = client.post("/book/review", data={"form_key": key})
-    assert first.status_code == 302 and booking_count() == 1
+    assert first.status_code == 303 and booking_count() == 1
     # The answer never reached the browser: it still holds the session from before.
     client.set_cookie(name, before.value, domain=domain)
     retry = client.post("/book/review", data={"form_key": key})
-    assert retry.status_code == 302 and retry.location == first.location
+    assert retry.status_code == 303 and retry.location == first.location
     assert booking_count() == 1
     done = client.get(retry.location)
     assert done.status_code == 200

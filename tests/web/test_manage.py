@@ -73,7 +73,7 @@ def test_patient_reschedules_and_the_old_time_is_freed(client, booked):
     old = the_booking().starts_at
     new_start = offered_starts(client, f"{booked}/reschedule")[40]
     response = client.post(f"{booked}/reschedule", data={"start": new_start})
-    assert response.status_code == 302
+    assert response.status_code == 303
     booking = the_booking()
     assert booking.starts_at == datetime.fromisoformat(new_start)
     assert booking.ics_sequence == 1
@@ -101,7 +101,7 @@ def test_patient_cancels_after_a_confirm_page(client, booked):
     page = client.get(f"{booked}/cancel")
     assert page.status_code == 200 and "Cancel your booking?" in page.get_data(as_text=True)
     response = client.post(f"{booked}/cancel")
-    assert response.status_code == 302
+    assert response.status_code == 303
     booking = the_booking()
     assert booking.status is BookingStatus.CANCELLED
     assert booking.cancelled_at == DEFAULT_NOW

@@ -151,10 +151,10 @@ def test_flagged_patients_are_not_offered_deep_pressure(client, demo):
 def test_skipping_the_screen_is_not_possible(client, demo):
     choose(client, screen=False)
     assert client.get("/book/time").location.endswith("/book/health")
-    assert client.post("/book/time", data={"start": "2027-03-12T10:00:00+00:00"}).status_code == 302
+    assert client.post("/book/time", data={"start": "2027-03-12T10:00:00+00:00"}).status_code == 303
     assert client.get("/book/details").location.endswith("/book/health")
     assert client.get("/book/review").location.endswith("/book/health")
-    assert client.post("/book/review", data={"form_key": "x" * 20}).status_code == 302
+    assert client.post("/book/review", data={"form_key": "x" * 20}).status_code == 303
     assert bookings_made() == 0
 
 

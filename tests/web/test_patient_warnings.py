@@ -36,7 +36,7 @@ def the_booking() -> Booking:
 
 
 def review_page(client, start: str) -> str:
-    assert client.post("/book/time", data={"start": start}).status_code == 302
+    assert client.post("/book/time", data={"start": start}).status_code == 303
     client.post("/book/details", data=DETAILS)
     return client.get("/book/review").get_data(as_text=True)
 
@@ -97,7 +97,7 @@ def test_moving_from_the_manage_page_asks_first(client, demo):
     assert "Yes, move my booking" in page
     assert the_booking().starts_at == old
     response = client.post(f"{path}/reschedule", data={"start": new_start})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert the_booking().starts_at == datetime.fromisoformat(new_start)
 
 

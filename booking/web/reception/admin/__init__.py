@@ -10,5 +10,6 @@ from booking.web.reception.admin import (  # noqa: F401
     export,
     feeds,
     settings,
+    sign_in,
     staff,
 )

@@ -1,14 +1,16 @@
 """Admin: CSV export of bookings for a date range (no health data; audited).
 
-Cells that a spreadsheet would read as a formula (starting with = + - @, or a tab or
-carriage return) are prefixed with an apostrophe, so a patient named "=HYPERLINK(...)"
-stays text (OWASP "CSV injection").
+Cells that a spreadsheet would read as a formula are prefixed with an apostrophe: those
+starting with = + - @ once leading spaces and tabs are trimmed (fullwidth and small forms
+such as U+FF1D included), or with a tab or carriage return. A patient named
+" =HYPERLINK(...)" stays text (OWASP "CSV injection").
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,13 +41,18 @@ HEADER = (
     "patient_email",
     "patient_phone",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@")
 
 
 def safe_cell(value: object) -> str:
     """Return ``value`` as CSV text that no spreadsheet will evaluate."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text[:1] in ("\t", "\r", "\n"):
+        return "'" + text
+    # Spreadsheets skip leading spaces (any kind) and read fullwidth forms as their ASCII
+    # twins; NFKC maps those (U+FF1D, U+FE66, ...) to = + - @.
+    first = unicodedata.normalize("NFKC", text.lstrip()[:1])[:1]
+    return "'" + text if first in _FORMULA_START else text
 
 
 def _rows(bookings: list[Booking], zone: ZoneInfo):
