@@ -42,6 +42,7 @@ from booking.web.reception import (  # noqa: E402
     patients,
     privacy,
     schedule_blocks,
+    week,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "patients",
     "privacy",
     "schedule_blocks",
+    "week",
 ]
