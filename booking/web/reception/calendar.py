@@ -22,7 +22,6 @@ from booking.models import Booking, BookingStatus, StaffRole, Therapist
 from booking.scheduling.localtime import boundary_to_utc, local_midnight, wall_to_utc
 from booking.services import reception_queries as queries
 from booking.services.availability import clinic_zone
-from booking.validation import display_phone
 from booking.web.reception import bp
 
 DAY_MINUTES = 24 * 60
@@ -62,7 +61,6 @@ def _calendar_helpers() -> dict:
     return {
         "status_label": STATUS_LABELS.get,
         "time_left": time_left,
-        "display_phone": display_phone,
     }
 
 
