@@ -25,6 +25,8 @@ from booking.services.availability import clinic_zone
 from booking.web.reception import bp
 
 DAY_MINUTES = 24 * 60
+# Free cells that link to "Book a caller" start on these minutes past the hour.
+FREE_CELL_MINUTES = 30
 # The grid shown when nobody works that day and nothing is booked.
 DEFAULT_HOURS = (8 * 60, 18 * 60)
 
@@ -175,7 +177,10 @@ def build_grid(columns: list[Column], *, step: int, now: datetime) -> Grid:
                 else:
                     end = boundary_to_utc(wall + timedelta(minutes=step), zone)
                     cell = _slot_cell(column, m, step, start, end)
-                    if cell.classes == ["work"] and column.therapist_id and start >= now:
+                    # Every other 12-px row: a click target needs 24 px to itself (WCAG
+                    # 2.5.8); a quarter-past start is one tick away on the booking form.
+                    bookable = m % FREE_CELL_MINUTES == 0 and start >= now
+                    if cell.classes == ["work"] and column.therapist_id and bookable:
                         cell.free_start, cell.therapist_id = start, column.therapist_id
                     if ci == 0:
                         rows[ri].starts_at, rows[ri].ends_at = start, end
@@ -188,9 +193,26 @@ def build_grid(columns: list[Column], *, step: int, now: datetime) -> Grid:
             if is_now:
                 rows[ri].is_now = True
             rows[ri].cells.append(cell)
+    _space_free_cells(rows, len(columns))
     # A wall time no column has (the skipped hour on a spring-forward day) is no row at all.
     rows = [r for r in rows if not all(c is not None and c.kind == "gap" for c in r.cells)]
     return Grid(columns=columns, rows=rows)
+
+
+def _space_free_cells(rows: list[Row], width: int) -> None:
+    """Keep a free cell's link only with no booking right above or below it.
+
+    Rows are 12 px: a link beside a booking's link would be too close to tap or click
+    reliably (WCAG 2.5.8 wants 24 px to itself). Such a time is one tick away on the form.
+    """
+    for ci in range(width):
+        for ri, row in enumerate(rows):
+            cell = row.cells[ci]
+            if cell is None or cell.free_start is None:
+                continue
+            near = [rows[i].cells[ci] for i in (ri - 1, ri + 1) if 0 <= i < len(rows)]
+            if any(n is None or n.kind == "booking" for n in near):
+                cell.free_start = cell.therapist_id = None
 
 
 def _slot_cell(column: Column, m: int, step: int, start: datetime, end: datetime) -> Cell:

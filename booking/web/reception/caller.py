@@ -93,7 +93,9 @@ def new_booking():
         if not form.option.data and form.therapist.data:
             wanted = int_or_none(form.therapist.data)
             form.option.data = free_times.default_option(
-                next((t for t in therapists if t.id == wanted), None)
+                next((t for t in therapists if t.id == wanted), None),
+                picker.parse_start(form.start.data),
+                now=current_time(),
             )
         form.form_key.data = secrets.token_urlsafe(24)
         chosen = db.session.get(Patient, int_or_none(request.args.get("patient")) or 0)

@@ -93,12 +93,25 @@ def build(
     )
 
 
-def default_option(therapist: Therapist | None) -> str:
-    """The treatment a free cell of ``therapist`` proposes: their first, at its first length."""
+def default_option(therapist: Therapist | None, start: datetime | None, *, now: datetime) -> str:
+    """The treatment a free cell of ``therapist`` proposes: the first they offer (in menu
+    order, shortest length first) that fits at ``start``; else simply their first."""
     services = [s for s in (therapist.services if therapist else []) if s.active]
-    if not services or not services[0].durations:
+    options = [
+        (s, d.minutes) for s in services for d in sorted(s.durations, key=lambda d: d.minutes)
+    ]
+    if not options:
         return ""
-    return f"{services[0].slug}:{services[0].durations[0].minutes}"
+    if start is not None:
+        day = day_of(start)
+        for service, minutes in options:
+            found = availability_cache.slots(
+                service, minutes, day, day, now=now, therapist_id=therapist.id
+            ).slots
+            if any(slot.start == start for slot in found):
+                return f"{service.slug}:{minutes}"
+    service, minutes = options[0]
+    return f"{service.slug}:{minutes}"
 
 
 def day_of(value: datetime) -> date:
