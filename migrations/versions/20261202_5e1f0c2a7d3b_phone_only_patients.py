@@ -5,7 +5,7 @@ without); NULL rather than "" keeps the unique index meaning "one row per addres
 both databases, since NULLs never collide.
 
 Revision ID: 5e1f0c2a7d3b
-Revises: c9cbfe1d17ed
+Revises: 4d1e7a9c2b60
 Create Date: 2026-12-02 14:35:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5e1f0c2a7d3b"
-down_revision = "c9cbfe1d17ed"
+down_revision = "4d1e7a9c2b60"
 branch_labels = None
 depends_on = None
 
