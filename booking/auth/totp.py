@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pyotp
+import segno
 from pyotp import OTPVerificationError
 
 DIGITS = 6
@@ -26,6 +27,18 @@ def new_secret() -> str:
 def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     """Return the ``otpauth://totp/...`` URI an authenticator app reads (typed or scanned)."""
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
+
+
+def qr_svg(uri: str) -> str:
+    """Return the set-up URI as an inline SVG QR code, drawn here (no image request).
+
+    Inline markup, not a ``data:`` image: the CSP allows images from this site only, and
+    the secret must never travel in a URL to anything.
+    """
+    code = segno.make(uri, error="m")
+    return code.svg_inline(
+        scale=4, border=2, dark="#000", light="#fff", svgclass=None, lineclass=None
+    )
 
 
 def normalise_code(typed: str | None) -> str | None:

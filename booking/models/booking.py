@@ -65,6 +65,10 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
+# How many leading characters of ``public_id`` make the reference people read out.
+REFERENCE_LENGTH = 8
+
+
 def new_public_id() -> str:
     return uuid.uuid4().hex
 
@@ -136,6 +140,11 @@ class Booking(db.Model):
     service: Mapped[Service] = relationship()
     therapist: Mapped[Therapist] = relationship()
     room: Mapped[Room] = relationship()
+
+    @property
+    def reference(self) -> str:
+        """The short reference patients are given and reception searches by: ``3F9A1C07``."""
+        return self.public_id[:REFERENCE_LENGTH].upper()
 
     def blocks_at(self, now: datetime) -> bool:
         """Say whether this booking holds its therapist and room at ``now``."""

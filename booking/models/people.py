@@ -49,14 +49,18 @@ class Therapist(db.Model):
 
 
 class Patient(db.Model):
-    """Someone who books; deduplicated by normalised email address."""
+    """Someone who books; deduplicated by normalised email address.
+
+    ``email`` is None for a caller reception booked by phone who has no address (or would
+    not give one): such a patient gets no emails at all.
+    """
 
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     # Normalised (lower-cased domain and local part, trimmed) so one person is one row.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

@@ -79,10 +79,15 @@ def queue(
     flushed and the booking is reloaded, so the snapshot states what will be committed
     (status, times, SEQUENCE), even after a bulk UPDATE. Never commits.
 
-    Returns None, and adds nothing, when a message with the same ``dedupe_key`` already
+    Returns None, and adds nothing, when the patient has no email address (booked by phone)
+    or when a message with the same ``dedupe_key`` already
     exists (kinds in :data:`ONCE_PER_BOOKING` default to ``"<kind>:<booking id>"``).
     """
     kind = MessageKind(kind)
+    if not (booking.contact_email or booking.patient.email):
+        # A phone-only patient (booked by reception without an address): nothing to send,
+        # and reception's pages say so.
+        return None
     if dedupe_key is None and kind in ONCE_PER_BOOKING:
         dedupe_key = f"{kind}:{booking.id}"
     db.session.flush()

@@ -257,6 +257,8 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         raise BookingError(
             "unknown_duration", "That length is not offered for this treatment.", field="minutes"
         )
+    if not request.email and request.source is not BookingSource.RECEPTION:
+        raise BookingError("email_required", "Please give your email address.", field="email")
     override = bool(request.override_reason.strip())
     if override and (request.source is not BookingSource.RECEPTION or not request.therapist_id):
         raise BookingError(
@@ -412,7 +414,11 @@ def _assess(request: BookingRequest, service: Service, now: datetime):
         )
     covered_by = None
     if assessment.needs_clearance:
-        clearance = screening.covering_clearance(request.email, request.screen, now=now)
+        clearance = (
+            screening.covering_clearance(request.email, request.screen, now=now)
+            if request.email
+            else None
+        )
         covered_by = clearance.id if clearance is not None else None
     return assessment, covered_by
 

@@ -67,6 +67,30 @@ def search(query: str, *, region: str, limit: int = SEARCH_LIMIT) -> list[Patien
     )
 
 
+REFERENCE = re.compile(r"[0-9a-f]{8}")
+
+
+def bookings_by_reference(query: str) -> list[Booking]:
+    """Return the bookings whose short reference (``3F9A1C07``, any case) is ``query``.
+
+    Spaces, dashes and a leading ``#`` are ignored, as people read references out in
+    groups. More than one booking can share a reference only by a one-in-four-billion
+    chance, so all are returned.
+    """
+    text = re.sub(r"[\s#-]", "", (query or "")).lower()
+    if not REFERENCE.fullmatch(text):
+        return []
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.public_id.like(f"{text}%"))
+            .options(selectinload(Booking.patient), selectinload(Booking.service))
+            .order_by(Booking.starts_at.desc())
+            .limit(10)
+        )
+    )
+
+
 def history(patient: Patient) -> list[Booking]:
     """Return the patient's bookings, latest start first, with what the list shows loaded."""
     return list(

@@ -17,6 +17,14 @@ def find_or_create(*, name: str, email: str, phone: str, now: datetime) -> Patie
     a typo or someone else typing their address must not change their record. What was
     typed this time is kept on the booking instead.
     """
+    if not email:
+        # A phone-only caller: nothing to recognise them by safely (a phone number is
+        # shared by households), so each booking from the form is a patient of its own
+        # unless reception picked the existing record (``patient_id`` on the booking).
+        patient = Patient(name=name, email=None, phone=phone, created_at=now)
+        db.session.add(patient)
+        db.session.flush()
+        return patient
     patient = db.session.scalar(select(Patient).where(Patient.email == email))
     if patient is None:
         patient = Patient(name=name, email=email, phone=phone, created_at=now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -446,3 +448,14 @@ def test_actor_of_reset_is_recorded(app):
         select(AuditEvent).where(AuditEvent.action == "staff.totp_reset")
     ).one()
     assert event.staff_user_id == desk.id
+
+
+def test_setup_shows_a_qr_code_drawn_on_the_page(client):
+    make_staff(StaffRole.ADMIN)
+    password_step(client, "admin@clinic.example")
+    page = client.get("/staff/totp/setup").text
+    uri = html.unescape(re.search(r'<code class="totp-uri">([^<]+)</code>', page).group(1))
+    assert uri.startswith("otpauth://totp/")
+    # The code on the page is the set-up URI's, inline: no image request, no data: URL.
+    assert totp.qr_svg(uri) in page
+    assert "<img" not in page and "data:" not in page

@@ -36,12 +36,14 @@ from booking.web.reception import (  # noqa: E402
     admin,
     calendar,
     caller,
+    display,
     holds_queue,
     home,
     mail,
     patients,
     privacy,
     schedule_blocks,
+    week,
 )
 
 __all__ = [
@@ -51,10 +53,12 @@ __all__ = [
     "bp",
     "calendar",
     "caller",
+    "display",
     "holds_queue",
     "home",
     "mail",
     "patients",
     "privacy",
     "schedule_blocks",
+    "week",
 ]

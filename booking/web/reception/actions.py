@@ -35,7 +35,7 @@ from booking.services import (
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import picker
-from booking.web.reception import bp
+from booking.web.reception import bp, free_times
 from booking.web.reception.forms import (
     CancelBookingForm,
     DecideClearanceForm,
@@ -344,7 +344,10 @@ def move(ref: str):
     form = MoveForm()
     form.therapist.choices = _therapist_choices(booking.service)
     if request.method == "GET":
-        form.therapist.data = request.args.get("therapist", "")
+        # The booking's own therapist unless reception chose otherwise ("Any therapist"
+        # is an explicit choice, sent as an empty value): a move never changes the
+        # patient's therapist by default.
+        form.therapist.data = request.args.get("therapist", str(booking.therapist_id))
     status = 200
     if request.method == "POST":
         status = 400
@@ -375,7 +378,7 @@ def move(ref: str):
     held = booking.status is BookingStatus.HELD
     week = None
     if booking.status in bookings.ACTIVE:
-        week = picker.build(
+        week = free_times.build(
             booking.service,
             booking.duration_minutes,
             now=now,
@@ -385,3 +388,9 @@ def move(ref: str):
             exclude_booking_id=booking.id,
         )
     return render_template("reception/move.html", booking=booking, form=form, picker=week), status
+
+
+@bp.get("/bookings/<ref>/confirmation")
+def confirmation(ref: str):
+    """A printable confirmation: what a phone-only patient gets instead of an email."""
+    return render_template("reception/confirmation.html", booking=_load(ref))

@@ -22,10 +22,11 @@ from booking.models import Booking, BookingStatus, StaffRole, Therapist
 from booking.scheduling.localtime import boundary_to_utc, local_midnight, wall_to_utc
 from booking.services import reception_queries as queries
 from booking.services.availability import clinic_zone
-from booking.validation import display_phone
 from booking.web.reception import bp
 
 DAY_MINUTES = 24 * 60
+# Free cells that link to "Book a caller" start on these minutes past the hour.
+FREE_CELL_MINUTES = 30
 # The grid shown when nobody works that day and nothing is booked.
 DEFAULT_HOURS = (8 * 60, 18 * 60)
 
@@ -62,7 +63,6 @@ def _calendar_helpers() -> dict:
     return {
         "status_label": STATUS_LABELS.get,
         "time_left": time_left,
-        "display_phone": display_phone,
     }
 
 
@@ -80,6 +80,9 @@ class Column:
     bookings: list[Booking]
     time_off: list[queries.Span] = field(default_factory=list)
     closures: list[queries.Span] = field(default_factory=list)
+    # Set on a therapist's column: its free future cells offer "book a caller here".
+    therapist_id: int | None = None
+    therapist_name: str = ""
 
 
 @dataclass
@@ -90,6 +93,9 @@ class Cell:
     bookings: list[Booking] = field(default_factory=list)
     note: str = ""
     show_note: bool = False  # the first row of a run of the same note shows it
+    # A free working cell of a therapist, still to come: reception may book a caller here.
+    free_start: datetime | None = None
+    therapist_id: int | None = None
 
 
 @dataclass
@@ -171,6 +177,11 @@ def build_grid(columns: list[Column], *, step: int, now: datetime) -> Grid:
                 else:
                     end = boundary_to_utc(wall + timedelta(minutes=step), zone)
                     cell = _slot_cell(column, m, step, start, end)
+                    # Every other 12-px row: a click target needs 24 px to itself (WCAG
+                    # 2.5.8); a quarter-past start is one tick away on the booking form.
+                    bookable = m % FREE_CELL_MINUTES == 0 and start >= now
+                    if cell.classes == ["work"] and column.therapist_id and bookable:
+                        cell.free_start, cell.therapist_id = start, column.therapist_id
                     if ci == 0:
                         rows[ri].starts_at, rows[ri].ends_at = start, end
             if cell is not None:
@@ -182,9 +193,26 @@ def build_grid(columns: list[Column], *, step: int, now: datetime) -> Grid:
             if is_now:
                 rows[ri].is_now = True
             rows[ri].cells.append(cell)
+    _space_free_cells(rows, len(columns))
     # A wall time no column has (the skipped hour on a spring-forward day) is no row at all.
     rows = [r for r in rows if not all(c is not None and c.kind == "gap" for c in r.cells)]
     return Grid(columns=columns, rows=rows)
+
+
+def _space_free_cells(rows: list[Row], width: int) -> None:
+    """Keep a free cell's link only with no booking right above or below it.
+
+    Rows are 12 px: a link beside a booking's link would be too close to tap or click
+    reliably (WCAG 2.5.8 wants 24 px to itself). Such a time is one tick away on the form.
+    """
+    for ci in range(width):
+        for ri, row in enumerate(rows):
+            cell = row.cells[ci]
+            if cell is None or cell.free_start is None:
+                continue
+            near = [rows[i].cells[ci] for i in (ri - 1, ri + 1) if 0 <= i < len(rows)]
+            if any(n is None or n.kind == "booking" for n in near):
+                cell.free_start = cell.therapist_id = None
 
 
 def _slot_cell(column: Column, m: int, step: int, start: datetime, end: datetime) -> Cell:
@@ -310,6 +338,8 @@ def day_page():
                 bookings=[b for b in data.bookings if b.therapist_id == t.id],
                 time_off=[s for s in data.time_off if s.therapist_id == t.id],
                 closures=data.closures,
+                therapist_id=None if _own_therapist_only() else t.id,
+                therapist_name=t.name,
             )
             for t in data.therapists
         ]
@@ -333,71 +363,3 @@ def day_page():
 @bp.get("/day")
 def day():
     return day_page()
-
-
-@bp.get("/week")
-def week():
-    """Render one therapist's week (Monday to Sunday), a column per day."""
-    day, notice = _requested_day()
-    monday, sunday = queries.week_of(day)
-    now = clock.now()
-    show_all = request.args.get("show") == "all"
-    scope = _scope()
-    choices = [t for t in queries.active_therapists() if scope is None or t.id in scope]
-    wanted = request.args.get("therapist", "").strip()
-    therapist = next((t for t in choices if t.slug == wanted), None)
-    if therapist is None and choices:
-        if wanted:
-            notice = notice or "That therapist was not found; the first one is shown."
-        therapist = choices[0]
-
-    grid = Grid(columns=[], rows=[])
-    closures: list[queries.Span] = []
-    if therapist is not None:
-        data = queries.calendar_data(
-            monday, sunday, therapist_ids=[therapist.id], include_inactive=show_all
-        )
-        closures = data.closures
-        person = data.therapists[0] if data.therapists else therapist
-        days = [monday + timedelta(days=i) for i in range(7)]
-        columns = []
-        for d in days:
-            d_start, d_end = queries.days_window(d, d)
-
-            def within(spans: list[queries.Span], lo=d_start, hi=d_end) -> list[queries.Span]:
-                return [s for s in spans if s.ends_at > lo and s.starts_at < hi]
-
-            columns.append(
-                Column(
-                    key=d.isoformat(),
-                    label=d.strftime("%a %-d %b"),
-                    day=d,
-                    ranges=working_ranges(person, d),
-                    bookings=[
-                        b for b in data.bookings if b.starts_at < d_end and b.ends_at > d_start
-                    ],
-                    time_off=[
-                        s for s in data.time_off if s.ends_at > d_start and s.starts_at < d_end
-                    ],
-                    closures=[
-                        s for s in data.closures if s.ends_at > d_start and s.starts_at < d_end
-                    ],
-                )
-            )
-        grid = build_grid(columns, step=_step(), now=now)
-    return render_template(
-        "reception/week.html",
-        grid=grid,
-        therapist=therapist,
-        choices=choices,
-        day=day,
-        monday=monday,
-        sunday=sunday,
-        today=_today(),
-        previous_week=monday - timedelta(days=7),
-        next_week=monday + timedelta(days=7),
-        show_all=show_all,
-        now=now,
-        notice=notice,
-        closures=closures,
-    )

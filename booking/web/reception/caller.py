@@ -26,7 +26,7 @@ from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
 from booking.web import picker
 from booking.web.booking_flow import MULTI_CHOICE_FIELDS
-from booking.web.reception import bp
+from booking.web.reception import bp, free_times
 from booking.web.reception.actions import (
     current_time,
     int_or_none,
@@ -77,8 +77,9 @@ def new_booking():
             for d in s.durations
         ],
     )
+    therapists = catalog.active_therapists()
     form.therapist.choices = choices(
-        ("", "Any therapist"), *[(str(t.id), t.name) for t in catalog.active_therapists()]
+        ("", "Any therapist"), *[(str(t.id), t.name) for t in therapists]
     )
     answers: dict = {}
     screen_errors: dict[str, str] = {}
@@ -86,6 +87,16 @@ def new_booking():
     if request.method == "GET":
         form.option.data = request.args.get("option", "")
         form.therapist.data = request.args.get("therapist", "")
+        # From a free cell of the day view: that therapist and time, and a treatment they
+        # offer, so reception only changes what the caller wants differently.
+        form.start.data = request.args.get("start", "")
+        if not form.option.data and form.therapist.data:
+            wanted = int_or_none(form.therapist.data)
+            form.option.data = free_times.default_option(
+                next((t for t in therapists if t.id == wanted), None),
+                picker.parse_start(form.start.data),
+                now=current_time(),
+            )
         form.form_key.data = secrets.token_urlsafe(24)
         chosen = db.session.get(Patient, int_or_none(request.args.get("patient")) or 0)
         if chosen is not None:
@@ -115,12 +126,16 @@ def new_booking():
             status = 409 if form.errors or form.form_errors else 400
     choice = _caller_choice(form)
     week = None
+    chosen_start = picker.parse_start(form.start.data or "")
     if choice is not None:
-        week = picker.build(
+        first_day = picker.requested_from()
+        if first_day is None and chosen_start is not None:
+            first_day = free_times.day_of(chosen_start)
+        week = free_times.build(
             choice[0],
             choice[1],
             now=current_time(),
-            first_day=picker.requested_from(),
+            first_day=first_day,
             therapist_id=choice[2],
         )
     q = request.args.get("q", "")
@@ -130,6 +145,9 @@ def new_booking():
         picker=week,
         q=q,
         matches=_search_patients(q),
+        chosen_start=chosen_start,
+        chosen_free=week is not None
+        and any(t.value == form.start.data for d in week.days for t in d.times),
         questions=QUESTIONS,
         consent_text=CONSENT_TEXT,
         answers=answers,
@@ -188,7 +206,18 @@ def _book_for_caller(form: NewBookingForm, screen):
         show_refusal(form, refusal, override=override)
         return None
     booked = result.booking
-    if booked.status is BookingStatus.HELD:
+    if not booked.patient.email and not booked.contact_email:
+        flash(
+            "Booked for a phone-only caller: no emails will be sent. Read the details out, "
+            "or print the confirmation below for them."
+            + (
+                " The booking is held until a doctor's OK reaches us."
+                if booked.status is BookingStatus.HELD
+                else ""
+            ),
+            "info",
+        )
+    elif booked.status is BookingStatus.HELD:
         flash(
             "Booked and held for medical clearance. Tell the caller they need their doctor's "
             "OK before the appointment; we have emailed them what to do next.",

@@ -108,7 +108,10 @@ class NewBookingForm(_OverrideFields):
     )
     therapist = SelectField("Therapist", validate_choice=True, default="")
     name = StringField("Full name", render_kw={"autocomplete": "off", "maxlength": 100})
-    email = EmailField("Email", render_kw={"autocomplete": "off", "maxlength": 254})
+    email = EmailField(
+        "Email (optional: leave empty for a phone-only caller)",
+        render_kw={"autocomplete": "off", "maxlength": 254},
+    )
     phone = TelField("Phone", render_kw={"autocomplete": "off", "maxlength": 20})
     note = TextAreaField(
         "Note for the therapist (optional)",
@@ -123,10 +126,16 @@ class NewBookingForm(_OverrideFields):
         _check(validation.clean_name, max_length=LIMITS["name"])(self, field)
 
     def validate_email(self, field):
+        # Optional at the desk: a caller without an address is booked phone-only.
+        if not (field.data or "").strip():
+            field.data = ""
+            return
         _check(validation.normalise_email, max_length=LIMITS["email"])(self, field)
 
     def validate_phone(self, field):
         region = current_app.config["CLINIC_COUNTRY"]
+        if not (field.data or "").strip() and not (self.email.data or "").strip():
+            raise ValidationError("A caller without an email needs a phone number.")
         _check(validation.normalise_phone, region=region, max_length=LIMITS["phone"])(self, field)
 
     def validate_note(self, field):

@@ -30,6 +30,7 @@ def patients():
         "reception/patients/search.html",
         query=query,
         results=results,
+        booked=patient_records.bookings_by_reference(query),
         limit=patient_records.SEARCH_LIMIT,
     )
 

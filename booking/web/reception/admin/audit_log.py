@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, StaffUser
+from booking.models.booking import REFERENCE_LENGTH
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.forms import AuditFilterForm, choices
 
@@ -43,8 +44,11 @@ def audit_log():
             query = query.where(AuditEvent.occurred_at < end)
         ref = (form.ref.data or "").strip().lower()
         if ref:
+            # The short reference people read out (its first 8 characters) or the full id.
             query = query.join(Booking, Booking.id == AuditEvent.booking_id).where(
-                Booking.public_id == ref
+                Booking.public_id.like(f"{_escape_like(ref)}%", escape="\\")
+                if len(ref) == REFERENCE_LENGTH
+                else Booking.public_id == ref
             )
         if form.staff.data:
             query = query.where(AuditEvent.staff_user_id == int(form.staff.data))
