@@ -18,7 +18,7 @@ from tests.e2e.test_reception import sign_in
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DESK = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-ADMIN_EMAIL = "owner@spineandease.example"
+ADMIN_EMAIL = "desk-owner@spineandease.example"
 ADMIN_PASSWORD = "e2e-admin-password-for-the-tour"
 
 
