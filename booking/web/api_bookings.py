@@ -30,8 +30,9 @@ from booking.intake import (
     ScreenAnswers,
     ScreenError,
     assess,
+    outcome_text,
     parse_answers,
-    patient_message,
+    safety_net,
 )
 from booking.models import Booking, BookingStatus, Intake, Service, Therapist
 from booking.services import availability, bookings, catalog, clearance, screening
@@ -76,8 +77,9 @@ BOOKING_ENDPOINTS = frozenset(
         "api.attest_clearance",
     }
 )
-# The screen's JSON fields: an error on any of them means its answers cannot be assessed.
-_SCREEN_FIELDS = ("screen", "screen_consent")
+# The screen's JSON field: an error in it means its answers cannot be assessed. The consent
+# governs storing the answers, never whether the patient is given the screen's advice.
+_SCREEN_FIELDS = ("screen",)
 
 _BAD_BODY = ("Not JSON, not an object, a wrong type or an invalid field.", ErrorResponse)
 _NOT_JSON = ("The Content-Type is not application/json.", ErrorResponse)
@@ -455,33 +457,35 @@ def _send(body: BaseModel, status: int = 200):
     return jsonify(body.model_dump(mode="json")), status
 
 
-def _message(outcome: Outcome) -> str | None:
-    return patient_message(
-        outcome,
-        emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
-        urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
-    )
-
-
 def _stopped(assessment: Assessment, now: datetime):
     """Answer a screen that stops the booking: count it, store nothing else."""
     with write_transaction():
         screening.count_outcome(assessment.outcome, now=now)
-    message = _message(assessment.outcome) or "We can't book this treatment for you."
+    numbers = {
+        "emergency_number": current_app.config["CLINIC_EMERGENCY_NUMBER"],
+        "urgent_number": current_app.config["CLINIC_URGENT_NUMBER"],
+    }
+    parts = outcome_text(assessment, **numbers)
+    if assessment.outcome is not Outcome.EMERGENCY:
+        parts = (*parts, safety_net(**numbers))
+    message = "\n\n".join(parts) or "We can't book this treatment for you."
     return _send(ScreenStopped(outcome=assessment.outcome.value, message=message, booking=None))
+
+
+NOT_YET_CONFIRMED_MESSAGE = (
+    "Your appointment is not yet confirmed. We have emailed the manage link, which says what "
+    "is needed to confirm it and by when."
+)
 
 
 def _created(
     booking: Booking, intake: Intake | None, now: datetime, *, manage_url, note=None
 ) -> BookingCreated:
+    # Only the booking's state: the screen's outcome ("flag", "hold") is health data.
     held = booking.status is BookingStatus.HELD
-    if intake is not None:
-        outcome = Outcome(intake.outcome)
-    else:  # pragma: no cover - every API booking has its intake row
-        outcome = Outcome.HOLD if held else Outcome.BOOK
     return BookingCreated(
-        outcome=outcome.value,
-        message=_message(Outcome.HOLD) if held else None,
+        result="not_yet_confirmed" if held else "confirmed",
+        message=NOT_YET_CONFIRMED_MESSAGE if held else None,
         booking=_booking_out(booking, now),
         manage_url=manage_url,
         note=note,

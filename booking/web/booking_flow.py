@@ -26,15 +26,17 @@ from flask import (
 from booking import clock, limits
 from booking.intake import (
     CONSENT_TEXT,
-    HOLD_MESSAGE,
+    HOLD_SCREEN_MESSAGE,
     QUESTIONS,
+    URGENT_WAY_BACK,
     Assessment,
     FieldKind,
+    Outcome,
     ScreenAnswers,
     ScreenError,
     assess,
+    outcome_text,
     parse_answers,
-    patient_message,
 )
 from booking.models import BookingSource, Service
 from booking.services import availability, bookings, catalog, screening
@@ -219,6 +221,11 @@ def health():
             }
         else:
             answers = parsed.to_data()
+        if parsed is not None:
+            stopped = assess(parsed, screening.settings())
+            if not stopped.makes_booking:
+                # Advice is given whatever the consent box says; consent governs storing.
+                return _screen_outcome(data, parsed)
         if consented and parsed is not None:
             return _screen_outcome(data, parsed)
     return render_template(
@@ -244,20 +251,24 @@ def _screen_outcome(data: dict, answers: ScreenAnswers):
             # EMERGENCY, URGENT, DECLINED: no booking, and the answers are kept nowhere.
             drafts.stage(screen=None, start=None)
     if not assessment.makes_booking:
-        message = patient_message(
-            assessment.outcome,
+        paragraphs = outcome_text(
+            assessment,
             emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
             urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
         )
         return render_template(
-            "booking/screen_outcome.html", outcome=assessment.outcome.value, message=message
+            "booking/screen_outcome.html",
+            outcome=assessment.outcome.value,
+            message=paragraphs[0],
+            unsure_signs=[sign.label for sign in assessment.unsure_signs],
+            way_back=URGENT_WAY_BACK if assessment.outcome is Outcome.URGENT else None,
         )
     service = catalog.service_by_slug(data.get("service", ""))
     if service is not None and service.deep_pressure and assessment.no_deep_pressure:
         flash(NOT_SUITABLE, "error")
         return redirect(url_for("book.choose"))
     if assessment.needs_clearance:
-        flash(HOLD_MESSAGE, "info")
+        flash(HOLD_SCREEN_MESSAGE, "info")
     return redirect(url_for("book.time"))
 
 
