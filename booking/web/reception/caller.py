@@ -180,6 +180,7 @@ def _book_for_caller(form: NewBookingForm, screen):
                 screen=screen,
                 override_reason=form.override_reason.data if override else "",
                 count_screen=True,
+                restriction_override_reason=form.restriction_override_reason.data or "",
             ),
             actor=staff_actor(),
             now=now,
