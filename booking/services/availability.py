@@ -48,9 +48,9 @@ from booking.scheduling import (
     SlotQuery,
     TherapistAvailability,
     WeeklyRange,
-    earliest_hold_start,
     find_slots,
 )
+from booking.services import clearance_window
 
 # No booking keeps a therapist busy longer than this (longest service plus buffer is far
 # less). It bounds the look-back, so finding overlapping bookings is a range scan over the
@@ -86,13 +86,9 @@ def policy() -> Policy:
 
 
 def hold_start_bound(now: datetime) -> datetime:
-    """Return the earliest start a clearance hold may take (leaves time to get cleared)."""
-    c = current_app.config
-    return earliest_hold_start(
-        now,
-        min_time_to_clear=timedelta(hours=c["HOLD_MIN_HOURS_TO_CLEAR"]),
-        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
-    )
+    """Return the earliest start a clearance hold may take (leaves a working day to get
+    cleared; see ``services.clearance_window``)."""
+    return clearance_window.earliest_hold_start(now)
 
 
 def utc_window(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

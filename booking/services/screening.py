@@ -100,6 +100,17 @@ def binding_restrictions(email: str, *, now: datetime) -> list[Clearance]:
     ]
 
 
+def restrictions_rule_out_deep_pressure(email: str | None, *, now: datetime) -> bool:
+    """Say whether the patient's valid clearances rule out every deep-pressure service."""
+    if not email:
+        return False
+    return any(
+        bool(NO_DEEP_PRESSURE_TICKS & set(c.restriction_ticks or ()))
+        or bool(c.restrictions.strip())
+        for c in binding_restrictions(email, now=now)
+    )
+
+
 def conflicting_clearance(email: str, service: Service, *, now: datetime) -> Clearance | None:
     """The patient's valid clearance whose restrictions rule ``service`` out, if any."""
     for clearance in binding_restrictions(email, now=now):

@@ -100,15 +100,16 @@ def _private(response):
 @bp.post("/bookings")
 @documented(
     "Book a session",
-    description="The pain screen's answers and the patient's consent to their use are "
-    "required. The screen is assessed first: when it says emergency, urgent or declined the "
+    description="The pain screen's answers are required, and the patient's consent to their "
+    "use to book. The screen is assessed first: when it says emergency, urgent or declined the "
     "answer is that outcome and its message (200, booking null) whatever else the request "
     "holds, and nothing is stored but an anonymous daily count. Otherwise every field is "
     'validated at once (400 lists them all). A "hold" outcome makes a booking with status '
     '"held" and hold_expires_at; only POST /api/v1/bookings/{token}/clearance confirms it, '
-    "and it must start late enough to leave time to get cleared (by default 36 hours "
-    'ahead; earlier starts are 409 "taken", with the times that are allowed). Duration and '
-    "price come from the service. "
+    "and it must start late enough that its deadline leaves a working day to get cleared "
+    "(by default 24 hours that include a weekday's opening hours); earlier starts are 409 "
+    '"taken", with the times that are allowed. Without screen_consent the screen\'s advice '
+    "is still answered and nothing is stored. Duration and price come from the service. "
     "A retry with the same idempotency_key returns the same booking (200, manage_url null) "
     "instead of making a second one.",
     request=BookingCreate,

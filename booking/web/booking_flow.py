@@ -39,7 +39,7 @@ from booking.intake import (
     parse_answers,
 )
 from booking.models import BookingSource, Service
-from booking.services import availability, bookings, catalog, screening
+from booking.services import availability, bookings, catalog, clearance_window, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
@@ -127,13 +127,22 @@ def _hold_bound(data: dict, now: datetime) -> datetime | None:
     return availability.hold_start_bound(now) if held else None
 
 
+def _no_deep_pressure(data: dict, assessment: Assessment | None) -> bool:
+    """Deep pressure is ruled out by the screen, or by the restrictions of a clearance the
+    patient (known by the email given on the details step) already has."""
+    if assessment is not None and assessment.no_deep_pressure:
+        return True
+    email = (data.get("details") or {}).get("email")
+    return screening.restrictions_rule_out_deep_pressure(email, now=clock.now())
+
+
 def _needs_screen(data: dict):
     """Redirect to the health questions when they are unanswered or rule the choice out."""
     assessment = _assessment(data)
     if assessment is None or not assessment.makes_booking:
         return redirect(url_for("book.health"))
     service = catalog.service_by_slug(data.get("service", ""))
-    if service is not None and service.deep_pressure and assessment.no_deep_pressure:
+    if service is not None and service.deep_pressure and _no_deep_pressure(data, assessment):
         return redirect(url_for("book.choose"))
     return None
 
@@ -153,7 +162,7 @@ def choose():
         [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
     )
     assessment = _assessment(data)
-    no_deep_pressure = assessment is not None and assessment.no_deep_pressure
+    no_deep_pressure = _no_deep_pressure(data, assessment)
     if request.method == "GET":
         wanted = request.args.get("service") or data.get("service")
         minutes = data.get("minutes")
@@ -285,14 +294,18 @@ def time():
 
 def _render_time(choice: Choice, data: dict, form: TimeForm, *, alternatives=(), status=200):
     now = clock.now()
+    bound = _hold_bound(data, now)
     week = picker.build(
         choice.service,
         choice.minutes,
         now=now,
         first_day=picker.requested_from(),
         therapist_id=choice.therapist_id,
-        earliest_start=_hold_bound(data, now),
+        earliest_start=bound,
         day=picker.requested_day(),
+        clearance_deadline=None
+        if bound is None
+        else lambda start: clearance_window.deadline_for(now, start),
     )
     return render_template(
         "booking/time.html",
@@ -301,6 +314,7 @@ def _render_time(choice: Choice, data: dict, form: TimeForm, *, alternatives=(),
         picker=week,
         chosen=data.get("start"),
         alternatives=alternatives,
+        held=bound is not None,
         step=step_info("book.time"),
     ), status
 
