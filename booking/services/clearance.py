@@ -426,3 +426,39 @@ def extend_hold(booking_id: int, *, reason: str, actor: Actor, now: datetime) ->
     run_in_write_transaction(attempt)
     db.session.refresh(booking)
     return booking
+
+
+@dataclass(frozen=True)
+class BookingRestrictions:
+    """The clinician's restrictions that bind one booking: tick labels and written words."""
+
+    ticks: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def restrictions_for(booking: Booking, *, now: datetime) -> BookingRestrictions | None:
+    """Return the restrictions binding ``booking``, or None when none apply.
+
+    Those of its own clearance (also while it awaits approval) and of every still-valid
+    clearance of the same patient: restrictions bind every booking a clearance covers. Only
+    therapists and admins may be shown the contents; reception only that some apply.
+    """
+    own = db.session.scalars(
+        select(Clearance).where(
+            Clearance.booking_id == booking.id,
+            Clearance.outcome == ClearanceOutcome.CLEARED_WITH_RESTRICTIONS,
+            Clearance.approval != ApprovalState.REFUSED,
+        )
+    ).all()
+    email = booking.patient.email if booking.patient else booking.contact_email
+    found = {c.id: c for c in [*own, *screening.binding_restrictions(email, now=now)]}
+    ticks: dict[str, None] = {}
+    notes: dict[str, None] = {}
+    for item in sorted(found.values(), key=lambda c: c.attested_at):
+        for tick in item.restriction_ticks or ():
+            ticks[RESTRICTION_TICKS.get(tick, tick)] = None
+        if (item.restrictions or "").strip():
+            notes[item.restrictions.strip()] = None
+    if not ticks and not notes:
+        return None
+    return BookingRestrictions(tuple(ticks), tuple(notes))
