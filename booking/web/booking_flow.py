@@ -143,6 +143,8 @@ def _needs_screen(data: dict):
         return redirect(url_for("book.health"))
     service = catalog.service_by_slug(data.get("service", ""))
     if service is not None and service.deep_pressure and _no_deep_pressure(data, assessment):
+        if not assessment.no_deep_pressure:  # the restrictions of a clearance rule it out
+            flash(bookings.RESTRICTED_MESSAGE.format(service=service.name), "error")
         return redirect(url_for("book.choose"))
     return None
 
