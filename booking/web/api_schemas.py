@@ -220,10 +220,8 @@ SCREEN_MESSAGES = _screen_messages()
 if set(SCREEN_MESSAGES) != set(ScreenIn.model_fields):  # pragma: no cover - drift guard
     raise AssertionError("ScreenIn and booking.intake disagree about the screen's fields")
 
-# Outcomes that make a booking, and those that stop one, as booking.intake defines them.
-BOOKED_OUTCOMES = tuple(o.value for o in intake.Outcome if intake.Assessment(o).makes_booking)
+# Outcomes that stop a booking, as booking.intake defines them.
 STOPPED_OUTCOMES = tuple(o.value for o in intake.Outcome if not intake.Assessment(o).makes_booking)
-BookedOutcome = Literal[BOOKED_OUTCOMES]  # type: ignore[valid-type]
 StoppedOutcome = Literal[STOPPED_OUTCOMES]  # type: ignore[valid-type]
 
 
