@@ -13,6 +13,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import inspect, select, text
 
@@ -121,6 +122,7 @@ def _raw_database_text() -> bytes:
     return b"\n".join(chunks)
 
 
+@pytest.mark.committed  # its own fresh database, with real commits to read back as bytes
 def test_no_health_field_is_readable_in_the_raw_database(make_app, empty_database_url):  # noqa: F811
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
