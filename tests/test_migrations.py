@@ -56,7 +56,7 @@ def test_migrations_downgrade_to_nothing_and_up_again(make_app, empty_database_u
 def test_the_encryption_migration_encrypts_existing_rows(make_app, empty_database_url):
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        upgrade(revision="c9cbfe1d17ed")
+        upgrade(revision="d4e7a1c0b2f5")
         with db.engine.begin() as conn:
             conn.execute(
                 text(
@@ -85,7 +85,7 @@ def test_the_encryption_migration_encrypts_existing_rows(make_app, empty_databas
         }
         assert db.session.get(BookingDraft, "draft-1").data == {"screen": {"pain_score": 8}}
         db.session.remove()
-        downgrade(revision="c9cbfe1d17ed")
+        downgrade(revision="d4e7a1c0b2f5")
         with db.engine.connect() as conn:
             details = conn.execute(text("SELECT details FROM audit_events")).scalar_one()
         assert "sciatica" in str(details)

@@ -7,7 +7,7 @@ drafts (contact details and screen answers) become Fernet tokens in TEXT columns
 application will use. The downgrade decrypts them back.
 
 Revision ID: d41c7e2a9b18
-Revises: c9cbfe1d17ed
+Revises: d4e7a1c0b2f5
 Create Date: 2026-12-02 14:30:00.000000
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd41c7e2a9b18'
-down_revision = 'c9cbfe1d17ed'
+down_revision = 'd4e7a1c0b2f5'
 branch_labels = None
 depends_on = None
 
