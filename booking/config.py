@@ -109,7 +109,10 @@ BOOKING_RESCHEDULE_CUTOFF_HOURS = 24
 # Clearance holds (DOMAIN.md section 2)
 HOLD_MAX_HOURS_AFTER_BOOKING = 48
 HOLD_HOURS_BEFORE_START = 24
-HOLD_MIN_HOURS_TO_CLEAR = 12
+# A held booking's deadline leaves at least this long, including the whole opening hours
+# (clinic-local, "HH:MM-HH:MM") of at least one weekday: one working day to reach a GP.
+HOLD_MIN_HOURS_TO_CLEAR = 24
+HOLD_WORKING_DAY_HOURS = "09:00-17:00"
 HOLD_EXTENSION_HOURS = 48
 CLEARANCE_VALID_DAYS = 183
 CLEARANCE_MAX_AGE_DAYS = 30

@@ -173,20 +173,23 @@ def rotate_all(*, batch_size: int = 500) -> dict[str, int]:
     per batch: safe to run while the application serves, and to run again. Raises
     DataKeyError, before changing that value, if one cannot be decrypted with any key.
     """
-    from sqlalchemy import Integer, Text, column, select, table, update
+    from sqlalchemy import Text, column, select, table, update
 
     from booking.extensions import db
 
     active = cipher()
     counts: dict[str, int] = {}
     for table_name, column_name in encrypted_columns():
-        raw = table(table_name, column("id", Integer), column(column_name, Text))
+        # The key's own type: most ids are integers, a draft's is a random string.
+        id_type = db.metadata.tables[table_name].c.id.type
+        raw = table(table_name, column("id", id_type), column(column_name, Text))
         value = raw.c[column_name]
-        done, last_id = 0, 0
+        done, last_id = 0, None
         while True:
+            after = raw.c.id > last_id if last_id is not None else raw.c.id.is_not(None)
             rows = db.session.execute(
                 select(raw.c.id, value)
-                .where(raw.c.id > last_id, value.is_not(None))
+                .where(after, value.is_not(None))
                 .order_by(raw.c.id)
                 .limit(batch_size)
             ).all()

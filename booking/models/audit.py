@@ -6,12 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking import clock
 from booking.extensions import db
-from booking.models.types import UTCDateTime
+from booking.models.types import EncryptedJSON, UTCDateTime
 
 
 class ActorKind(enum.StrEnum):
@@ -23,7 +23,8 @@ class ActorKind(enum.StrEnum):
 class AuditEvent(db.Model):
     """One recorded action. ``action`` is a dotted code such as ``booking.cancelled``.
 
-    ``details`` holds small facts (old and new times, the reason given); never health data.
+    ``details`` holds small facts (old and new times, the reason given). A staff reason can
+    carry health words, so the details are encrypted at rest: never filter on them.
     """
 
     __tablename__ = "audit_events"
@@ -48,4 +49,4 @@ class AuditEvent(db.Model):
         ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True, index=True
     )
     action: Mapped[str] = mapped_column(String(64))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)

@@ -16,13 +16,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking import clock
 from booking.extensions import db
-from booking.models.types import UTCDateTime
+from booking.models.types import EncryptedText, UTCDateTime
 
 if TYPE_CHECKING:
     from booking.models.catalog import Service
@@ -126,7 +125,8 @@ class Booking(db.Model):
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
-    patient_note: Mapped[str] = mapped_column(Text, default="")
+    # What the patient tells the therapist often describes their health: encrypted at rest.
+    patient_note: Mapped[str] = mapped_column(EncryptedText, default="")
     over_18: Mapped[bool] = mapped_column(Boolean, default=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

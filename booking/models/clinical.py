@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking import clock
@@ -45,8 +45,9 @@ class Intake(db.Model):
     # Encrypted at rest (booking.crypto): never filter on it.
     answers: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
-    rule_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The rules that fired and the therapist's flags say as much as the answers: encrypted too.
+    rule_codes: Mapped[list[str]] = mapped_column(EncryptedJSON, default=list)
+    flags: Mapped[list[str]] = mapped_column(EncryptedJSON, default=list)
     no_deep_pressure: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_version: Mapped[str] = mapped_column(String(16))
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -111,7 +112,8 @@ class Clearance(db.Model):
     attested_by_staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
     )
-    staff_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Why staff recorded it ("GP letter: no deep pressure after the operation"): health data.
+    staff_reason: Mapped[str] = mapped_column(EncryptedText, default="")
     approval: Mapped[ApprovalState] = mapped_column(
         _enum(ApprovalState, "approval"), default=ApprovalState.NOT_NEEDED
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking import clock
 from booking.extensions import db
-from booking.models.types import UTCDateTime
+from booking.models.types import EncryptedJSON, UTCDateTime
 
 
 class BookingDraft(db.Model):
@@ -23,6 +23,7 @@ class BookingDraft(db.Model):
     __table_args__ = (Index("ix_booking_drafts_updated_at", "updated_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Contact details and the screen's answers while the patient is still booking: encrypted.
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

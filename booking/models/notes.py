@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking import clock
 from booking.extensions import db
-from booking.models.types import UTCDateTime
+from booking.models.types import EncryptedText, UTCDateTime
 
 
 class StaffNote(db.Model):
@@ -26,7 +26,8 @@ class StaffNote(db.Model):
     staff_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
     )
-    body: Mapped[str] = mapped_column(Text)
+    # Staff write about the patient's health here too: encrypted at rest, never filtered on.
+    body: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     def __repr__(self) -> str:

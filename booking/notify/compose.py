@@ -29,6 +29,7 @@ from flask import current_app, render_template
 
 from booking import ics
 from booking.ics import clean_line
+from booking.intake import emergency_signs
 from booking.models import MessageKind
 from booking.notify import headers
 from booking.notify.settings import calendar_uid, clinic_zone, manage_url, public_url, sender
@@ -176,6 +177,13 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         deadline=_when(datetime.fromisoformat(expiry)) if expiry else None,
         cancel_cutoff_hours=cutoff,
     )
+    if context["held"]:
+        # The safety net every held booking's email carries: generic signs, nothing personal.
+        context["safety_net"] = {
+            "emergency_number": config["CLINIC_EMERGENCY_NUMBER"],
+            "urgent_number": config["CLINIC_URGENT_NUMBER"],
+            "signs": emergency_signs(),
+        }
     return context
 
 

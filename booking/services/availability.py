@@ -20,9 +20,9 @@ from booking.scheduling import (
     Policy,
     Slot,
     SlotQuery,
-    earliest_hold_start,
     find_slots,
 )
+from booking.services import clearance_window
 
 # The window loader lives in its own module; its names stay importable from here.
 from booking.services.availability_window import (  # noqa: F401
@@ -48,13 +48,9 @@ def policy() -> Policy:
 
 
 def hold_start_bound(now: datetime) -> datetime:
-    """Return the earliest start a clearance hold may take (leaves time to get cleared)."""
-    c = current_app.config
-    return earliest_hold_start(
-        now,
-        min_time_to_clear=timedelta(hours=c["HOLD_MIN_HOURS_TO_CLEAR"]),
-        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
-    )
+    """Return the earliest start a clearance hold may take (leaves a working day to get
+    cleared; see ``services.clearance_window``)."""
+    return clearance_window.earliest_hold_start(now)
 
 
 def utc_window(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -35,7 +35,15 @@ from booking.scheduling import (
     is_blocking,
 )
 from booking.scheduling import hold_expiry as compute_hold_expiry
-from booking.services import audit, availability, holds, manage_links, patients, screening
+from booking.services import (
+    audit,
+    availability,
+    holds,
+    manage_links,
+    patients,
+    reasons,
+    screening,
+)
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import (
@@ -77,6 +85,9 @@ class BookingRequest:
     # Count the screen's outcome (the anonymous daily tally) with the booking, in its
     # transaction; the web flow counts at the screen step instead.
     count_screen: bool = False
+    # Reception only: book a service the patient's clearance restrictions rule out, with the
+    # reason recorded. The booking is then held for a new clearance.
+    restriction_override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,8 +277,15 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             "Only reception can override the booking rules, for a named therapist.",
             field="override_reason",
         )
+    if override:
+        reasons.check_reason(request.override_reason, field="override_reason")
     assessment, covered_by = _assess(request, service, now)
-    hold = assessment is not None and assessment.needs_clearance and covered_by is None
+    restricted = _restriction_override(request, service, now)
+    hold = restricted or (
+        assessment is not None and assessment.needs_clearance and covered_by is None
+    )
+    if restricted:
+        covered_by = None
     earliest = availability.hold_start_bound(now) if hold else None
     start = request.start.astimezone(now.tzinfo)
     if request.source is BookingSource.ONLINE:
@@ -348,6 +366,11 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             source=str(request.source),
             starts_at=slot.start.isoformat(),
             **({"override_reason": request.override_reason[:200]} if override else {}),
+            **(
+                {"restriction_override_reason": request.restriction_override_reason[:200]}
+                if restricted
+                else {}
+            ),
         )
         return booking, token
 
@@ -415,7 +438,7 @@ def _assess(request: BookingRequest, service: Service, now: datetime):
     covered_by = None
     if assessment.needs_clearance:
         clearance = (
-            screening.covering_clearance(request.email, request.screen, now=now)
+            screening.covering_clearance(request.email, request.screen, now=now, service=service)
             if request.email
             else None
         )
@@ -433,6 +456,41 @@ def _same_person(column, email: str):
     lowered = func.lower(column)
     tagged = f"{escaped(local)}+%@{escaped(domain)}"
     return (lowered == f"{local}@{domain}") | lowered.like(tagged, escape="\\")
+
+
+RESTRICTED_MESSAGE = (
+    "{service} isn't suitable for you: the clinician who cleared you for massage set "
+    "restrictions that rule it out. Please choose a gentler treatment, or call us."
+)
+
+
+def _restriction_override(request: BookingRequest, service: Service, now: datetime) -> bool:
+    """Apply the restrictions of the patient's valid clearances to ``service``.
+
+    Restrictions bind every booking a clearance covers, on every channel: online and over the
+    API a conflicting service is refused; reception may book it with a recorded reason, and
+    the booking is then held, since the clearance no longer covers it. Returns True when
+    such an override applies. Raises BookingError("not_suitable" | "invalid").
+    """
+    if not request.email:
+        return False
+    conflict = screening.conflicting_clearance(request.email, service, now=now)
+    if conflict is None:
+        return False
+    if request.source is not BookingSource.RECEPTION:
+        raise BookingError(
+            "not_suitable", RESTRICTED_MESSAGE.format(service=service.name), field="service"
+        )
+    if not request.restriction_override_reason.strip():
+        raise BookingError(
+            "restricted",
+            f"This patient's clearance has restrictions that rule out {service.name}. Choose "
+            "another service, or give a reason to book it anyway (it will be held for a new "
+            "clearance).",
+            field="restriction_override_reason",
+        )
+    reasons.check_reason(request.restriction_override_reason, field="restriction_override_reason")
+    return True
 
 
 def _refuse_hold_squatting(email: str, *, hold: bool, now: datetime) -> None:
@@ -527,6 +585,8 @@ def reschedule(
             "Choose the therapist to override the rules for.",
             field="therapist",
         )
+    if override:
+        reasons.check_reason(override_reason, field="override_reason")
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")

@@ -7,7 +7,7 @@ or another clearance makes exactly one change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -26,7 +26,7 @@ from booking.models import (
     MessageKind,
 )
 from booking.notify import outbox
-from booking.services import audit, availability, holds
+from booking.services import audit, availability, holds, reasons, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
@@ -78,8 +78,8 @@ def validate(statement: ClearanceStatement, *, now: datetime) -> None:
             )
         if not statement.truthful:
             raise BookingError("invalid", "Please confirm that this is true.", field="truthful")
-    elif not statement.staff_reason.strip():
-        raise BookingError("invalid", "Please give a reason.", field="staff_reason")
+    else:
+        reasons.check_reason(statement.staff_reason, field="staff_reason")
     if statement.consultation_date is not None:
         today = _today(now)
         max_age = int(current_app.config["CLEARANCE_MAX_AGE_DAYS"])
@@ -100,7 +100,17 @@ def validate(statement: ClearanceStatement, *, now: datetime) -> None:
 
 
 def conflicts_with_restrictions(booking: Booking, ticks) -> bool:
+    """The ticked restrictions rule out the booking's service (deep pressure)."""
     return booking.service.deep_pressure and bool(_NO_DEEP & set(ticks))
+
+
+def effective_outcome(statement: ClearanceStatement) -> ClearanceOutcome:
+    """Any restriction, ticked or written, makes "cleared" "cleared with restrictions"."""
+    if statement.outcome is ClearanceOutcome.CLEARED and screening.has_restrictions(
+        statement.restriction_ticks, statement.restrictions
+    ):
+        return ClearanceOutcome.CLEARED_WITH_RESTRICTIONS
+    return statement.outcome
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,7 @@ def attest(
     ("invalid" | "not_held" | "taken" | "not_suitable").
     """
     validate(statement, now=now)
+    statement = replace(statement, outcome=effective_outcome(statement))
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
@@ -337,6 +348,8 @@ def decide(
     Approve -> confirmed (refused if the service conflicts with the restrictions);
     refuse -> released at no charge.
     """
+    if not approve:
+        reason = reasons.check_reason(reason)
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
@@ -377,8 +390,7 @@ def decide(
 
 def extend_hold(booking_id: int, *, reason: str, actor: Actor, now: datetime) -> Booking:
     """Extend a live hold once (default 48 h), never past the appointment's start."""
-    if not reason.strip():
-        raise BookingError("invalid", "Please give a reason.", field="reason")
+    reason = reasons.check_reason(reason)
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
@@ -414,3 +426,39 @@ def extend_hold(booking_id: int, *, reason: str, actor: Actor, now: datetime) ->
     run_in_write_transaction(attempt)
     db.session.refresh(booking)
     return booking
+
+
+@dataclass(frozen=True)
+class BookingRestrictions:
+    """The clinician's restrictions that bind one booking: tick labels and written words."""
+
+    ticks: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def restrictions_for(booking: Booking, *, now: datetime) -> BookingRestrictions | None:
+    """Return the restrictions binding ``booking``, or None when none apply.
+
+    Those of its own clearance (also while it awaits approval) and of every still-valid
+    clearance of the same patient: restrictions bind every booking a clearance covers. Only
+    therapists and admins may be shown the contents; reception only that some apply.
+    """
+    own = db.session.scalars(
+        select(Clearance).where(
+            Clearance.booking_id == booking.id,
+            Clearance.outcome == ClearanceOutcome.CLEARED_WITH_RESTRICTIONS,
+            Clearance.approval != ApprovalState.REFUSED,
+        )
+    ).all()
+    email = booking.patient.email if booking.patient else booking.contact_email
+    found = {c.id: c for c in [*own, *screening.binding_restrictions(email, now=now)]}
+    ticks: dict[str, None] = {}
+    notes: dict[str, None] = {}
+    for item in sorted(found.values(), key=lambda c: c.attested_at):
+        for tick in item.restriction_ticks or ():
+            ticks[RESTRICTION_TICKS.get(tick, tick)] = None
+        if (item.restrictions or "").strip():
+            notes[item.restrictions.strip()] = None
+    if not ticks and not notes:
+        return None
+    return BookingRestrictions(tuple(ticks), tuple(notes))

@@ -110,7 +110,8 @@ EDITABLE: tuple[SettingSpec, ...] = (
         "Time left to get cleared (hours)",
         minimum=0,
         maximum=7 * 24,
-        hint="A held booking is only offered start times that leave at least this long.",
+        hint="A held booking is only offered start times whose deadline leaves at least this "
+        "long, including the opening hours of at least one weekday.",
         group="Clearance holds",
     ),
     SettingSpec(

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from booking.extensions import db
-from booking.intake import Outcome, ScreenAnswers, ScreenSettings, is_material_change
+from booking.intake import Outcome, ScreenAnswers, ScreenError, ScreenSettings, is_material_change
 from booking.intake import parse_answers as _parse
 from booking.models import (
     ApprovalState,
@@ -18,6 +18,7 @@ from booking.models import (
     ClearanceOutcome,
     Patient,
     ScreenOutcomeCount,
+    Service,
 )
 from booking.services import availability
 
@@ -50,13 +51,29 @@ def count_outcome(outcome: Outcome, *, now: datetime) -> None:
     )
 
 
-def covering_clearance(email: str, answers: ScreenAnswers, *, now: datetime) -> Clearance | None:
-    """Return a still-valid clearance of the patient that covers today's answers, if any.
+# Restriction ticks that rule out a deep-pressure service.
+NO_DEEP_PRESSURE_TICKS = frozenset({"light_pressure_only", "no_deep_pressure"})
 
-    DOMAIN.md section 2: a clearance is valid for six months for the same episode; a
-    material change in the answers needs a new one.
+
+def has_restrictions(ticks, text: str | None) -> bool:
+    """Any restriction counts, ticked or written (DOMAIN.md section 2)."""
+    return bool(set(ticks or ())) or bool((text or "").strip())
+
+
+def restrictions_conflict(ticks, text: str | None, service: Service) -> bool:
+    """Say whether restrictions rule ``service`` out.
+
+    A deep-pressure service conflicts with "no deep pressure" or "light pressure only", and
+    with any restriction written in words: a machine cannot read those, so a person decides
+    (the therapist, or reception with a recorded reason).
     """
-    candidates = db.session.scalars(
+    if not service.deep_pressure:
+        return False
+    return bool(NO_DEEP_PRESSURE_TICKS & set(ticks or ())) or bool((text or "").strip())
+
+
+def _valid_clearances(email: str, *, now: datetime):
+    return db.session.scalars(
         select(Clearance)
         .join(Patient, Patient.id == Clearance.patient_id)
         .where(
@@ -69,10 +86,59 @@ def covering_clearance(email: str, answers: ScreenAnswers, *, now: datetime) -> 
         )
         .order_by(Clearance.attested_at.desc())
     )
-    for clearance in candidates:
+
+
+def binding_restrictions(email: str, *, now: datetime) -> list[Clearance]:
+    """Every still-valid clearance of the patient that carries restrictions.
+
+    Restrictions bind every booking the clearance could cover, for its whole validity.
+    """
+    return [
+        c
+        for c in _valid_clearances(email, now=now)
+        if has_restrictions(c.restriction_ticks, c.restrictions)
+    ]
+
+
+def restrictions_rule_out_deep_pressure(email: str | None, *, now: datetime) -> bool:
+    """Say whether the patient's valid clearances rule out every deep-pressure service."""
+    if not email:
+        return False
+    return any(
+        bool(NO_DEEP_PRESSURE_TICKS & set(c.restriction_ticks or ()))
+        or bool(c.restrictions.strip())
+        for c in binding_restrictions(email, now=now)
+    )
+
+
+def conflicting_clearance(email: str, service: Service, *, now: datetime) -> Clearance | None:
+    """The patient's valid clearance whose restrictions rule ``service`` out, if any."""
+    for clearance in binding_restrictions(email, now=now):
+        if restrictions_conflict(clearance.restriction_ticks, clearance.restrictions, service):
+            return clearance
+    return None
+
+
+def covering_clearance(
+    email: str, answers: ScreenAnswers, *, now: datetime, service: Service | None = None
+) -> Clearance | None:
+    """Return a still-valid clearance of the patient that covers today's answers, if any.
+
+    DOMAIN.md section 2: a clearance is valid for six months for the same episode; a
+    material change in the answers (or restrictions that no longer fit ``service``) needs a
+    new one.
+    """
+    for clearance in _valid_clearances(email, now=now):
         if clearance.screen_answers is None:
             continue
-        previous = _parse(clearance.screen_answers)
+        if service is not None and restrictions_conflict(
+            clearance.restriction_ticks, clearance.restrictions, service
+        ):
+            continue
+        try:
+            previous = _parse(clearance.screen_answers)
+        except ScreenError:  # answers stored under older rules that no longer parse
+            continue
         if not is_material_change(previous, answers, settings()):
             return clearance
     return None

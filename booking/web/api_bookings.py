@@ -30,8 +30,9 @@ from booking.intake import (
     ScreenAnswers,
     ScreenError,
     assess,
+    outcome_text,
     parse_answers,
-    patient_message,
+    safety_net,
 )
 from booking.models import Booking, BookingStatus, Intake, Service, Therapist
 from booking.notify.settings import manage_url
@@ -77,8 +78,9 @@ BOOKING_ENDPOINTS = frozenset(
         "api.attest_clearance",
     }
 )
-# The screen's JSON fields: an error on any of them means its answers cannot be assessed.
-_SCREEN_FIELDS = ("screen", "screen_consent")
+# The screen's JSON field: an error in it means its answers cannot be assessed. The consent
+# governs storing the answers, never whether the patient is given the screen's advice.
+_SCREEN_FIELDS = ("screen",)
 
 _BAD_BODY = ("Not JSON, not an object, a wrong type or an invalid field.", ErrorResponse)
 _NOT_JSON = ("The Content-Type is not application/json.", ErrorResponse)
@@ -99,15 +101,16 @@ def _private(response):
 @bp.post("/bookings")
 @documented(
     "Book a session",
-    description="The pain screen's answers and the patient's consent to their use are "
-    "required. The screen is assessed first: when it says emergency, urgent or declined the "
+    description="The pain screen's answers are required, and the patient's consent to their "
+    "use to book. The screen is assessed first: when it says emergency, urgent or declined the "
     "answer is that outcome and its message (200, booking null) whatever else the request "
     "holds, and nothing is stored but an anonymous daily count. Otherwise every field is "
     'validated at once (400 lists them all). A "hold" outcome makes a booking with status '
     '"held" and hold_expires_at; only POST /api/v1/bookings/{token}/clearance confirms it, '
-    "and it must start late enough to leave time to get cleared (by default 36 hours "
-    'ahead; earlier starts are 409 "taken", with the times that are allowed). Duration and '
-    "price come from the service. "
+    "and it must start late enough that its deadline leaves a working day to get cleared "
+    "(by default 24 hours that include a weekday's opening hours); earlier starts are 409 "
+    '"taken", with the times that are allowed. Without screen_consent the screen\'s advice '
+    "is still answered and nothing is stored. Duration and price come from the service. "
     "A retry with the same idempotency_key returns the same booking (200, manage_url null) "
     "instead of making a second one.",
     request=BookingCreate,
@@ -456,33 +459,35 @@ def _send(body: BaseModel, status: int = 200):
     return jsonify(body.model_dump(mode="json")), status
 
 
-def _message(outcome: Outcome) -> str | None:
-    return patient_message(
-        outcome,
-        emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
-        urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
-    )
-
-
 def _stopped(assessment: Assessment, now: datetime):
     """Answer a screen that stops the booking: count it, store nothing else."""
     with write_transaction():
         screening.count_outcome(assessment.outcome, now=now)
-    message = _message(assessment.outcome) or "We can't book this treatment for you."
+    numbers = {
+        "emergency_number": current_app.config["CLINIC_EMERGENCY_NUMBER"],
+        "urgent_number": current_app.config["CLINIC_URGENT_NUMBER"],
+    }
+    parts = outcome_text(assessment, **numbers)
+    if assessment.outcome is not Outcome.EMERGENCY:
+        parts = (*parts, safety_net(**numbers))
+    message = "\n\n".join(parts) or "We can't book this treatment for you."
     return _send(ScreenStopped(outcome=assessment.outcome.value, message=message, booking=None))
+
+
+NOT_YET_CONFIRMED_MESSAGE = (
+    "Your appointment is not yet confirmed. We have emailed the manage link, which says what "
+    "is needed to confirm it and by when."
+)
 
 
 def _created(
     booking: Booking, intake: Intake | None, now: datetime, *, manage_url, note=None
 ) -> BookingCreated:
+    # Only the booking's state: the screen's outcome ("flag", "hold") is health data.
     held = booking.status is BookingStatus.HELD
-    if intake is not None:
-        outcome = Outcome(intake.outcome)
-    else:  # pragma: no cover - every API booking has its intake row
-        outcome = Outcome.HOLD if held else Outcome.BOOK
     return BookingCreated(
-        outcome=outcome.value,
-        message=_message(Outcome.HOLD) if held else None,
+        result="not_yet_confirmed" if held else "confirmed",
+        message=NOT_YET_CONFIRMED_MESSAGE if held else None,
         booking=_booking_out(booking, now),
         manage_url=manage_url,
         note=note,

@@ -185,11 +185,25 @@ class ScreenIn(_Request):
     disturbs_sleep_or_daily_life: bool = _answer("disturbs_sleep_or_daily_life")
     recent_injury: RecentInjury = _answer("recent_injury")
     long_term_steroids: bool = _answer("long_term_steroids")
-    emergency_symptoms: list[EmergencySymptom] = _ticks("emergency_symptoms")
+    emergency_symptoms: list[EmergencySymptom] = Field(
+        default_factory=list,
+        description=_question_help("emergency_symptoms")
+        + " The signs answered yes. An empty array (or leaving it out) means none.",
+    )
+    emergency_unsure: list[EmergencySymptom] = Field(
+        default_factory=list,
+        description='Q6: the signs answered "not sure" (never also in emergency_symptoms). '
+        "Any of them means: see a doctor today, and call 999 if one turns out to be true.",
+    )
     urgent_symptoms: list[UrgentSymptom] = _ticks("urgent_symptoms")
     history: list[HistoryItem] = _ticks("history")
     under_care: bool = _answer("under_care")
     told_not_to_massage: bool = _answer("told_not_to_massage")
+    seen_doctor_since_onset: bool = Field(
+        default=False,
+        description=_question_help("seen_doctor_since_onset")
+        + " Turns an urgent outcome into a held booking that waits for clearance.",
+    )
 
 
 def _screen_messages() -> dict[str, str]:
@@ -206,10 +220,8 @@ SCREEN_MESSAGES = _screen_messages()
 if set(SCREEN_MESSAGES) != set(ScreenIn.model_fields):  # pragma: no cover - drift guard
     raise AssertionError("ScreenIn and booking.intake disagree about the screen's fields")
 
-# Outcomes that make a booking, and those that stop one, as booking.intake defines them.
-BOOKED_OUTCOMES = tuple(o.value for o in intake.Outcome if intake.Assessment(o).makes_booking)
+# Outcomes that stop a booking, as booking.intake defines them.
 STOPPED_OUTCOMES = tuple(o.value for o in intake.Outcome if not intake.Assessment(o).makes_booking)
-BookedOutcome = Literal[BOOKED_OUTCOMES]  # type: ignore[valid-type]
 StoppedOutcome = Literal[STOPPED_OUTCOMES]  # type: ignore[valid-type]
 
 
@@ -252,8 +264,10 @@ class BookingCreate(_Request):
         "booking is made, held until medical clearance, or not made at all."
     )
     screen_consent: bool = Field(
-        description="The patient's separate consent to the use of their answers: must be true. "
-        "The words they agree to: " + intake.CONSENT_TEXT,
+        description="The patient's separate consent to the use of their answers: must be true "
+        "to book. Without it the screen's advice is still given (an emergency, urgent or "
+        "declined outcome answers as usual) and nothing is stored. The words they agree to: "
+        + intake.CONSENT_TEXT,
         json_schema_extra={"const": True},
     )
 
@@ -517,14 +531,14 @@ class BookingOut(_Response):
 
 
 class BookingCreated(_Response):
-    outcome: BookedOutcome = Field(
-        description='What the pain screen decided: "book"; "flag" (booked; the therapist sees '
-        'the flags); "hold" (the time is reserved but the booking stays "held" until the '
-        "patient confirms medical clearance by hold_expires_at; a returning patient's valid "
-        'clearance may cover it, and then the booking is "confirmed" at once).'
+    result: Literal["confirmed", "not_yet_confirmed"] = Field(
+        description='"confirmed", or "not_yet_confirmed": the time is reserved until '
+        "hold_expires_at and the manage link says what is needed to confirm it. No health "
+        "detail is ever part of this answer."
     )
     message: str | None = Field(
-        description="What to tell the patient about a held booking; null when it is confirmed."
+        description="What to tell the patient about a booking not yet confirmed; null when it "
+        "is confirmed."
     )
     booking: BookingOut
     manage_url: str | None = Field(

@@ -26,19 +26,21 @@ from flask import (
 from booking import clock, limits
 from booking.intake import (
     CONSENT_TEXT,
-    HOLD_MESSAGE,
+    HOLD_SCREEN_MESSAGE,
     QUESTIONS,
+    URGENT_WAY_BACK,
     Assessment,
     FieldKind,
+    Outcome,
     ScreenAnswers,
     ScreenError,
     assess,
+    outcome_text,
     parse_answers,
-    patient_message,
 )
 from booking.models import BookingSource, Service
 from booking.notify import settings
-from booking.services import availability, bookings, catalog, screening
+from booking.services import availability, bookings, catalog, clearance_window, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
@@ -126,13 +128,24 @@ def _hold_bound(data: dict, now: datetime) -> datetime | None:
     return availability.hold_start_bound(now) if held else None
 
 
+def _no_deep_pressure(data: dict, assessment: Assessment | None) -> bool:
+    """Deep pressure is ruled out by the screen, or by the restrictions of a clearance the
+    patient (known by the email given on the details step) already has."""
+    if assessment is not None and assessment.no_deep_pressure:
+        return True
+    email = (data.get("details") or {}).get("email")
+    return screening.restrictions_rule_out_deep_pressure(email, now=clock.now())
+
+
 def _needs_screen(data: dict):
     """Redirect to the health questions when they are unanswered or rule the choice out."""
     assessment = _assessment(data)
     if assessment is None or not assessment.makes_booking:
         return redirect(url_for("book.health"))
     service = catalog.service_by_slug(data.get("service", ""))
-    if service is not None and service.deep_pressure and assessment.no_deep_pressure:
+    if service is not None and service.deep_pressure and _no_deep_pressure(data, assessment):
+        if not assessment.no_deep_pressure:  # the restrictions of a clearance rule it out
+            flash(bookings.RESTRICTED_MESSAGE.format(service=service.name), "error")
         return redirect(url_for("book.choose"))
     return None
 
@@ -152,7 +165,7 @@ def choose():
         [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
     )
     assessment = _assessment(data)
-    no_deep_pressure = assessment is not None and assessment.no_deep_pressure
+    no_deep_pressure = _no_deep_pressure(data, assessment)
     if request.method == "GET":
         wanted = request.args.get("service") or data.get("service")
         minutes = data.get("minutes")
@@ -220,6 +233,11 @@ def health():
             }
         else:
             answers = parsed.to_data()
+        if parsed is not None:
+            stopped = assess(parsed, screening.settings())
+            if not stopped.makes_booking:
+                # Advice is given whatever the consent box says; consent governs storing.
+                return _screen_outcome(data, parsed)
         if consented and parsed is not None:
             return _screen_outcome(data, parsed)
     return render_template(
@@ -245,20 +263,24 @@ def _screen_outcome(data: dict, answers: ScreenAnswers):
             # EMERGENCY, URGENT, DECLINED: no booking, and the answers are kept nowhere.
             drafts.stage(screen=None, start=None)
     if not assessment.makes_booking:
-        message = patient_message(
-            assessment.outcome,
+        paragraphs = outcome_text(
+            assessment,
             emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
             urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
         )
         return render_template(
-            "booking/screen_outcome.html", outcome=assessment.outcome.value, message=message
+            "booking/screen_outcome.html",
+            outcome=assessment.outcome.value,
+            message=paragraphs[0],
+            unsure_signs=[sign.label for sign in assessment.unsure_signs],
+            way_back=URGENT_WAY_BACK if assessment.outcome is Outcome.URGENT else None,
         )
     service = catalog.service_by_slug(data.get("service", ""))
     if service is not None and service.deep_pressure and assessment.no_deep_pressure:
         flash(NOT_SUITABLE, "error")
         return redirect(url_for("book.choose"))
     if assessment.needs_clearance:
-        flash(HOLD_MESSAGE, "info")
+        flash(HOLD_SCREEN_MESSAGE, "info")
     return redirect(url_for("book.time"))
 
 
@@ -275,14 +297,18 @@ def time():
 
 def _render_time(choice: Choice, data: dict, form: TimeForm, *, alternatives=(), status=200):
     now = clock.now()
+    bound = _hold_bound(data, now)
     week = picker.build(
         choice.service,
         choice.minutes,
         now=now,
         first_day=picker.requested_from(),
         therapist_id=choice.therapist_id,
-        earliest_start=_hold_bound(data, now),
+        earliest_start=bound,
         day=picker.requested_day(),
+        clearance_deadline=None
+        if bound is None
+        else lambda start: clearance_window.deadline_for(now, start),
     )
     return render_template(
         "booking/time.html",
@@ -291,6 +317,7 @@ def _render_time(choice: Choice, data: dict, form: TimeForm, *, alternatives=(),
         picker=week,
         chosen=data.get("start"),
         alternatives=alternatives,
+        held=bound is not None,
         step=step_info("book.time"),
     ), status
 

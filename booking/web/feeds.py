@@ -93,7 +93,7 @@ def _event(booking: Booking, *, clinic_wide: bool) -> ics.FeedEvent:
     if clinic_wide:
         details.insert(0, f"Therapist: {booking.therapist.name}")
     if booking.status is BookingStatus.HELD:
-        details.append("Held until clearance is confirmed")
+        details.append("Not yet confirmed")
     return ics.FeedEvent(
         uid=calendar_uid(booking.public_id),
         start=booking.starts_at,

@@ -54,6 +54,13 @@ def init_app(app: Flask) -> None:
         """Let shared navigation link only to pages that exist in this build."""
         return endpoint in current_app.view_functions
 
+    @app.template_global()
+    def emergency_signs() -> tuple[str, ...]:
+        """The 999 signs, for the safety net on held, urgent and waiting pages."""
+        from booking.intake import emergency_signs as signs
+
+        return signs()
+
     @app.context_processor
     def clinic_details() -> dict:
         c = current_app.config

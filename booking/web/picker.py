@@ -7,6 +7,7 @@ button, so the picker works the same without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -28,6 +29,8 @@ class PickerTime:
     label: str  # "09:00" in the clinic's zone
     therapists: str = ""  # who could take it, when the patient asked for any therapist
     period: str = "morning"
+    # A held booking: when the clearance must reach us if this time is chosen (clinic zone).
+    clearance_by: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def build(
     earliest_start: datetime | None = None,
     exclude_booking_id: int | None = None,
     day: date | None = None,
+    clearance_deadline: Callable[[datetime], datetime] | None = None,
 ) -> Picker:
     """Return a week of free times from ``first_day``, showing the times of ``day``.
 
@@ -172,9 +176,12 @@ def build(
                 local.strftime("%H:%M"),
                 therapists=_who(slot, names) if names else "",
                 period=_period(local.hour),
+                clearance_by=clearance_deadline(slot.start).astimezone(zone)
+                if clearance_deadline
+                else None,
             )
         )
-    days = [PickerDay(d, times) for d, times in sorted(by_day.items())]
+    days = [PickerDay(d, times, _deadline_note(times)) for d, times in sorted(by_day.items())]
     selected = next((d for d in days if d.day == day), days[0] if days else None)
     next_available = None
     if not days and last_day < last_bookable:
@@ -203,6 +210,18 @@ def build(
         next_available=next_available,
         weeks=_weeks(today, last_bookable),
     )
+
+
+def _deadline_note(times: list[PickerTime]) -> str | None:
+    """For a booking that will be held: the clearance deadline of the day's times."""
+    deadlines = [t.clearance_by for t in times if t.clearance_by is not None]
+    if not deadlines:
+        return None
+    first, last = min(deadlines), max(deadlines)
+    note = f"Clearance needed by {first.strftime('%A %-d %B, %H:%M')}"
+    if last != first:
+        note += f" (later times: up to {last.strftime('%A %-d %B, %H:%M')})"
+    return note + "."
 
 
 def _weeks(today: date, last_bookable: date) -> list[WeekOption]:

@@ -13,7 +13,10 @@ FINE_ANSWERS = {
     "long_term_steroids": "no",
     "under_care": "no",
     "told_not_to_massage": "no",
+    "seen_doctor_since_onset": "no",
 }
+# Each 999 sign is its own yes / no / not sure question.
+SIGNS = ("saddle_numbness", "bladder", "bowel", "leg_weakness", "sexual_function", "chest_pain")
 
 
 def new_email(prefix: str) -> str:
@@ -32,8 +35,8 @@ def answer_health(page, *, pain: int = 3, emergency: str | None = None) -> None:
     for name, value in FINE_ANSWERS.items():
         page.check(f"#{name}-{value}")
     page.check(f"#pain_score-{pain}")
-    if emergency:
-        page.check(f"#emergency_symptoms-{emergency}")
+    for sign in SIGNS:
+        page.check(f"#sign_{sign}-{'yes' if sign == emergency else 'no'}")
     page.get_by_role("button", name="Continue").click()
 
 

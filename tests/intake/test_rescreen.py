@@ -16,6 +16,7 @@ from booking.intake import (
     ScreenSettings,
     UrgentSymptom,
     is_material_change,
+    material_changes,
 )
 
 # The answers given when the clearance was obtained: a HOLD for pain 7/10 and a blood clot.
@@ -47,12 +48,25 @@ CLEARED = ScreenAnswers(
         # New HOLD, URGENT, EMERGENCY or DECLINED rules are material.
         ({"disturbs_sleep_or_daily_life": True}, True),
         ({"recent_injury": RecentInjury.MINOR_FALL}, True),
-        ({"history": frozenset({HistoryItem.BLOOD_CLOT, HistoryItem.CANCER_TREATMENT})}, True),
+        ({"urgent_symptoms": frozenset({UrgentSymptom.CANCER_HISTORY})}, True),
         ({"urgent_symptoms": frozenset({UrgentSymptom.UNEXPLAINED_WEIGHT_LOSS})}, True),
         ({"emergency_symptoms": frozenset({EmergencySymptom.CHEST_PAIN})}, True),
         ({"told_not_to_massage": True}, True),
-        # New FLAG-level items need no clearance; the new assessment carries the flag.
-        ({"history": frozenset({HistoryItem.BLOOD_CLOT, HistoryItem.BLOOD_THINNERS})}, False),
+        # Any new question-8 item is material, even one that alone would only flag.
+        ({"history": frozenset({HistoryItem.BLOOD_CLOT, HistoryItem.BLOOD_THINNERS})}, True),
+        ({"history": frozenset({HistoryItem.BLOOD_CLOT, HistoryItem.PREGNANT})}, True),
+        ({"history": frozenset({HistoryItem.BLOOD_CLOT, HistoryItem.SKIN_INFECTION})}, True),
+        (
+            {
+                "history": frozenset(
+                    {HistoryItem.BLOOD_CLOT, HistoryItem.RECENT_SURGERY_OR_FRACTURE}
+                )
+            },
+            True,
+        ),
+        # A 999 sign now "not sure" is a new urgent answer.
+        ({"emergency_unsure": frozenset({EmergencySymptom.BLADDER})}, True),
+        # Being under care is no new clinical fact.
         ({"under_care": True}, False),
         # Q2 is for the therapist only.
         ({"duration": PainDuration.OVER_12_WEEKS, "sudden_onset": True}, False),
@@ -80,3 +94,11 @@ def test_the_rise_and_threshold_are_settings() -> None:
     current = dataclasses.replace(CLEARED, pain_score=6)
     assert is_material_change(previous, current, ScreenSettings(hold_pain_score=6))
     assert not is_material_change(previous, current)
+
+
+def test_material_changes_name_what_changed() -> None:
+    current = dataclasses.replace(
+        CLEARED, history=frozenset({HistoryItem.BLOOD_CLOT, HistoryItem.BLOOD_THINNERS})
+    )
+    assert material_changes(CLEARED, current) == ("new_history:blood_thinners",)
+    assert material_changes(CLEARED, CLEARED) == ()

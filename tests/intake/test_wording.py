@@ -11,8 +11,10 @@ from booking.intake import (
     DECLINED_MESSAGE,
     EMERGENCY_MESSAGE,
     HOLD_MESSAGE,
+    HOLD_SCREEN_MESSAGE,
     QUESTIONS,
     URGENT_MESSAGE,
+    URGENT_WAY_BACK,
     EmergencySymptom,
     FieldKind,
     HistoryItem,
@@ -22,8 +24,12 @@ from booking.intake import (
     RecentInjury,
     ScreenAnswers,
     UrgentSymptom,
+    assess,
+    outcome_text,
     parse_answers,
     patient_message,
+    safety_net,
+    sign_field,
 )
 
 CHOICE_ENUMS = [
@@ -49,8 +55,9 @@ def test_there_are_nine_questions_in_order() -> None:
 
 
 def test_question_fields_are_exactly_the_answers() -> None:
-    names = [f.name for q in QUESTIONS for f in q.fields]
-    assert names == [f.name for f in dataclasses.fields(ScreenAnswers)]
+    names = {f.name for q in QUESTIONS for f in q.fields}
+    # The 999 signs are one field on the form; their "not sure" answers are the second set.
+    assert names | {"emergency_unsure"} == {f.name for f in dataclasses.fields(ScreenAnswers)}
 
 
 @pytest.mark.parametrize("enum", CHOICE_ENUMS)
@@ -75,8 +82,69 @@ def test_a_form_built_from_questions_parses() -> None:
     for question in QUESTIONS:
         for field in question.fields:
             first = field.choices[0].value
-            data[field.name] = [first] if field.kind is FieldKind.MULTI_CHOICE else first
-    parse_answers(data)
+            if field.kind is FieldKind.SIGNS:
+                for sign in field.choices:
+                    data[sign_field(sign.value)] = field.answers[-1].value
+            else:
+                data[field.name] = [first] if field.kind is FieldKind.MULTI_CHOICE else first
+    answers = parse_answers(data)
+    assert answers.emergency_unsure == frozenset(EmergencySymptom)
+
+
+def test_nothing_says_booked_before_the_booking_exists() -> None:
+    assert "booked" not in HOLD_SCREEN_MESSAGE.lower()
+    assert "not yet confirmed" in HOLD_MESSAGE
+
+
+def test_not_sure_spells_out_the_999_signs_and_urgent_has_a_way_back() -> None:
+    answers = parse_answers(
+        {
+            "location": "lower_back",
+            "duration": "over_12_weeks",
+            "sudden_onset": "no",
+            "pain_score": "3",
+            "disturbs_sleep_or_daily_life": "no",
+            "recent_injury": "none",
+            "long_term_steroids": "no",
+            "under_care": "no",
+            "told_not_to_massage": "no",
+            "emergency_unsure": ["bladder"],
+        }
+    )
+    result = assess(answers)
+    assert result.outcome is Outcome.URGENT
+    text = outcome_text(result, emergency_number="999", urgent_number="111")
+    assert "If any of these is true, call 999 now:" in text[1]
+    assert EmergencySymptom.BLADDER.label in text
+    assert text[-1] == URGENT_WAY_BACK
+
+
+def test_emergency_text_gives_999_first_and_no_clinic_call() -> None:
+    result = assess(
+        parse_answers(
+            {
+                "location": "lower_back",
+                "duration": "over_12_weeks",
+                "sudden_onset": "no",
+                "pain_score": "3",
+                "disturbs_sleep_or_daily_life": "no",
+                "recent_injury": "serious_accident",
+                "long_term_steroids": "no",
+                "under_care": "no",
+                "told_not_to_massage": "no",
+            }
+        )
+    )
+    text = outcome_text(result, emergency_number="999", urgent_number="111")
+    assert "999" in text[0] and "call us" not in " ".join(text).lower()
+
+
+def test_safety_net_lists_every_999_sign() -> None:
+    text = safety_net(emergency_number="999", urgent_number="111")
+    assert text.startswith("If your symptoms get worse before your appointment")
+    for sign in EmergencySymptom:
+        assert sign.label in text
+    assert "111" in text
 
 
 def test_emergency_message() -> None:

@@ -1,8 +1,6 @@
-"""A canary: what the patient told us never reaches an email, a calendar, a feed or a log.
-
-Intake answers do not exist yet (the pain screen's storage comes with its own issue); when
-they do, put the canary into every answer here too.
-"""
+"""A canary: what the patient told us never reaches an email, a calendar, a feed, an API
+answer or a log: not the note, nor any other field that can carry health information
+(screen answers and flags, staff notes, clearance details and reasons, audit details)."""
 
 from __future__ import annotations
 
@@ -11,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from booking import clock
 from booking.extensions import db
-from booking.models import FeedToken, MessageKind
+from booking.models import ClearanceOutcome, ClinicianKind, FeedToken, MessageKind
 from booking.notify.worker import deliver_due, run_jobs
-from booking.services import bookings
+from booking.services import bookings, clearance, manage_links, visits
 from booking.services.audit import Actor
 from booking.tokens import new_token, token_hash
 from tests.support.notify import book, ensure_queued, make_clinic, messages
@@ -64,5 +62,62 @@ def test_the_patient_note_never_leaves_the_database(mail_app, smtp_server, caplo
         assert CANARY.lower().encode() not in lowered
         assert b"herniated" not in lowered
         assert b"sciatica" not in lowered
+    for record in caplog.records:
+        assert CANARY.lower() not in record.getMessage().lower()
+
+
+HEALTH_WORDS = (b"sciatica", b"herniated", b"pain_score", b"blood_thinners", b"left hip")
+
+
+def test_no_health_field_reaches_an_email_a_feed_an_api_answer_or_a_log(
+    mail_app, smtp_server, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="booking")
+    caplog.set_level(logging.INFO)
+    clinic = make_clinic(service_name="Back massage")
+    with clock.frozen(NOW):
+        held = book(clinic, START, now=NOW, hold=True, note=NOTE, name="Jane Doe")
+    ensure_queued(MessageKind.HELD, held, now=NOW)
+    step = NOW + timedelta(minutes=5)
+    visits.add_note(held.id, f"{CANARY} staff note: sciatica", actor=Actor.staff(None), now=step)
+    clearance.extend_hold(
+        held.id,
+        reason=f"{CANARY} GP appointment for the sciatica",
+        actor=Actor.staff(None),
+        now=step,
+    )
+    clearance.attest(
+        held.id,
+        clearance.ClearanceStatement(
+            outcome=ClearanceOutcome.CLEARED,
+            clinician_name=f"Dr {CANARY}",
+            clinician_kind=ClinicianKind.GP,
+            consultation_date=NOW.date(),
+            restriction_ticks=("avoid_area",),
+            restrictions=f"{CANARY} restriction: left hip",
+            truthful=True,
+        ),
+        actor=Actor.patient(),
+        now=step,
+    )
+    clearance.decide(held.id, approve=True, actor=Actor.staff(None), now=step)
+    ensure_queued(MessageKind.CLEARANCE_CONFIRMED, held, now=step)
+    token = new_token()
+    db.session.add(FeedToken(token_hash=token_hash(token), created_at=NOW))
+    manage = manage_links.mint(held, now=step)
+    db.session.commit()
+    client = mail_app.test_client()
+    with clock.frozen(step):
+        feed = client.get(f"/feeds/{token}.ics").data
+        api = client.get(f"/api/v1/bookings/{manage}").data
+    assert b"BEGIN:VEVENT" in feed and b"public_id" in api
+    deliver_due(START - timedelta(hours=30))
+
+    assert len(smtp_server.received) >= 2
+    for data in [r.data for r in smtp_server.received] + [feed, api]:
+        lowered = data.lower()
+        assert CANARY.lower().encode() not in lowered
+        for word in HEALTH_WORDS:
+            assert word not in lowered, word
     for record in caplog.records:
         assert CANARY.lower() not in record.getMessage().lower()

@@ -272,7 +272,7 @@ def test_screening_reads_clearances_in_python_only():
 
     from booking.services import screening
 
-    source = inspect.getsource(screening.covering_clearance)
+    source = inspect.getsource(screening._valid_clearances)
     where = source[source.index(".where(") : source.index(".order_by(")]
     assert "screen_answers" not in where
     assert "restriction" not in where

@@ -244,7 +244,9 @@ def test_a_hold_can_be_extended_once_by_48_hours(clinic):
     )
     assert extended.hold_expires_at == before + timedelta(hours=48)
     with pytest.raises(BookingError) as again:
-        clearance.extend_hold(booking.id, reason="again", actor=Actor.staff(None), now=NOW)
+        clearance.extend_hold(
+            booking.id, reason="Asked again by phone", actor=Actor.staff(None), now=NOW
+        )
     assert again.value.reason == "already_extended"
 
 
@@ -259,7 +261,7 @@ def test_a_returning_patient_with_a_valid_clearance_is_not_held_again(clinic):
     worse = book(
         service,
         therapist,
-        severe(pain_score=10, location="between_shoulder_blades"),
+        severe(pain_score=10, location="whole_back"),
         start=FRIDAY_10 + timedelta(days=35, hours=3),
         now=later,
     )

@@ -64,17 +64,26 @@ def test_with_an_override_and_a_reason_reception_books_after_hours(clinic):
 def test_an_override_inside_the_notice_period_is_allowed(clinic):
     soon = NOW + timedelta(minutes=30)
     booking = bookings.book(
-        request(*clinic, soon, override_reason="Walk-in"), actor=Actor.staff(None), now=NOW
+        request(*clinic, soon, override_reason="Walk-in patient today"),
+        actor=Actor.staff(None),
+        now=NOW,
     ).booking
     assert booking.starts_at == soon
 
 
 def test_an_override_never_double_books(clinic):
-    bookings.book(request(*clinic, EVENING, override_reason="x"), actor=Actor.staff(None), now=NOW)
+    bookings.book(
+        request(*clinic, EVENING, override_reason="Late evening favour"),
+        actor=Actor.staff(None),
+        now=NOW,
+    )
     with pytest.raises(BookingError) as refused:
         bookings.book(
             request(
-                *clinic, EVENING + timedelta(minutes=30), override_reason="y", email="b@example.org"
+                *clinic,
+                EVENING + timedelta(minutes=30),
+                override_reason="Another favour tonight",
+                email="b@example.org",
             ),
             actor=Actor.staff(None),
             now=NOW,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from booking.intake import ScreenAnswers
+from booking.intake import EmergencySymptom, ScreenAnswers, sign_field
 
 FINE = {
     "location": "lower_back",
@@ -27,8 +27,14 @@ def severe(**changes) -> ScreenAnswers:
 
 def form_data(answers: ScreenAnswers | None = None, *, consent: bool = True) -> dict:
     """The same answers as the web form posts them (checkbox lists as repeated keys)."""
-    data = (answers or fine()).to_data()
+    answers = answers or fine()
+    data = answers.to_data()
     posted: dict = {}
+    # The form asks each 999 sign as its own yes / no / not sure question.
+    data.pop("emergency_symptoms")
+    data.pop("emergency_unsure")
+    for sign in EmergencySymptom:
+        posted[sign_field(sign)] = answers.sign_answer(sign).value
     for name, value in data.items():
         if isinstance(value, bool):
             posted[name] = "yes" if value else "no"

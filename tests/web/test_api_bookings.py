@@ -120,7 +120,7 @@ def test_booking_returns_201_with_the_manage_url_and_get_shows_it(client, demo):
     assert booking["can_cancel"] and booking["can_reschedule"]
     assert booking["hold_expires_at"] is None
     assert booking["name"] == "Ada Patient"
-    assert body.outcome == "book" and body.message is None
+    assert body.result == "confirmed" and body.message is None
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
@@ -163,7 +163,7 @@ def test_replay_with_the_same_idempotency_key_returns_the_same_booking(client, d
     body = BookingCreated.model_validate(again.get_json())
     assert body.manage_url is None and body.note
     assert again.get_json()["booking"] == first.get_json()["booking"]
-    assert again.get_json()["outcome"] == first.get_json()["outcome"] == "book"
+    assert again.get_json()["result"] == first.get_json()["result"] == "confirmed"
     assert bookings_count() == 1
 
 
@@ -370,7 +370,15 @@ def test_the_screen_must_be_an_object_with_every_answer(client, unchanged):
     assert set(error["fields"]) == {
         f"screen.{name}"
         for name in fine().to_data()
-        if name not in ("pain_score", "emergency_symptoms", "urgent_symptoms", "history")
+        if name
+        not in (
+            "pain_score",
+            "emergency_symptoms",
+            "emergency_unsure",
+            "urgent_symptoms",
+            "history",
+            "seen_doctor_since_onset",
+        )
     }
     assert error["fields"]["screen.location"] == "Choose where the pain is."
 

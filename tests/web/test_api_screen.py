@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from booking import clock
 from booking.extensions import db
-from booking.intake import HOLD_MESSAGE, PAIN_SCORE_MESSAGE
+from booking.intake import PAIN_SCORE_MESSAGE
 from booking.models import (
     AuditEvent,
     Booking,
@@ -24,6 +24,7 @@ from booking.models import (
     Patient,
     ScreenOutcomeCount,
 )
+from booking.web.api_bookings import NOT_YET_CONFIRMED_MESSAGE
 from booking.web.api_schemas import BookingCreated, ClearanceResponse, ErrorResponse, ScreenStopped
 from tests.support.database import DEFAULT_NOW
 from tests.support.misses import without_reference
@@ -201,10 +202,13 @@ def test_the_clinic_numbers_come_from_its_settings(make_app, demo):
 
 @pytest.mark.parametrize("day", [date(2027, 3, 12), date(2027, 3, 15)])
 def test_severe_pain_gets_a_held_booking_with_its_deadline(client, demo, day):
-    start = free_starts(client, day)[0]
+    # The deadline must leave a working day: 24 hours including a weekday's opening hours.
+    earliest = DEFAULT_NOW + timedelta(hours=48)
+    start = next(s for s in free_starts(client, day) if datetime.fromisoformat(s) >= earliest)
     created, _ = book(client, severe(), start=start)
-    assert created["outcome"] == "hold"
-    assert created["message"] == HOLD_MESSAGE
+    # Only "not yet confirmed": the screen's outcome is health data and never answered.
+    assert created["result"] == "not_yet_confirmed" and "outcome" not in created
+    assert created["message"] == NOT_YET_CONFIRMED_MESSAGE
     booking = created["booking"]
     assert booking["status"] == "held"
     starts_at = datetime.fromisoformat(start)
@@ -218,8 +222,8 @@ def test_severe_pain_gets_a_held_booking_with_its_deadline(client, demo, day):
     assert counter("hold") == 1
 
 
-def test_a_hold_cannot_start_before_36_hours_from_now(client, demo):
-    earliest = DEFAULT_NOW + timedelta(hours=36)
+def test_a_hold_cannot_start_before_its_deadline_leaves_a_working_day(client, demo):
+    earliest = DEFAULT_NOW + timedelta(hours=48)
     soon = [s for s in free_starts(client, TODAY + timedelta(days=1))]
     start = next(s for s in soon if datetime.fromisoformat(s) < earliest)
     before = stored()
@@ -242,7 +246,8 @@ def test_a_flag_books_normally_but_not_deep_pressure(client, demo):
     assert error["reason"] == "not_suitable" and "deep pressure" in error["message"]
     assert stored() == before
     created, _ = book(client, flagged)
-    assert created["outcome"] == "flag" and created["message"] is None
+    assert created["result"] == "confirmed" and created["message"] is None
+    assert "flag" not in json.dumps(created)
     assert created["booking"]["status"] == "confirmed"
     assert db.session.scalar(select(Intake)).flags == ["blood_thinners"]
 
@@ -314,10 +319,15 @@ def test_consent_to_the_screen_is_required(client, demo, consent):
     assert stored() == before
 
 
-def test_without_consent_even_a_red_flag_is_not_assessed(client, demo):
+def test_without_consent_a_red_flag_still_gets_its_advice(client, demo):
+    # Consent governs storing the answers, never whether the patient is told to get help.
+    before = stored()
     response = post(client, API, body(fine(emergency_symptoms={"bowel"}), screen_consent=False))
-    assert_error(response, 400, "screen_consent")
-    assert counter("emergency") == 0
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["outcome"] == "emergency" and answer["booking"] is None
+    assert answer["message"].startswith("Your answers include symptoms")
+    assert stored() == before
 
 
 # --- Bypass attempts: one each ------------------------------------------------------------
@@ -354,7 +364,7 @@ def test_a_replay_with_milder_answers_is_refused_and_changes_nothing(client, dem
     again = post(client, API, body(severe(), idempotency_key="replay-key-0001"))
     assert again.status_code == 200
     assert again.get_json()["booking"]["status"] == "held"
-    assert again.get_json()["outcome"] == "hold"
+    assert again.get_json()["result"] == "not_yet_confirmed"
     assert stored() == before
 
 

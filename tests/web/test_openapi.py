@@ -130,8 +130,14 @@ def test_the_screen_schema_lists_exactly_the_intake_choices(document):
         "long_term_steroids",
         "under_care",
         "told_not_to_massage",
+        "seen_doctor_since_onset",
     }
     assert screen["pain_score"].items() >= {"type": "integer", "minimum": 0, "maximum": 10}.items()
-    outcomes = schemas["BookingCreated"]["properties"]["outcome"]["enum"]
+    # A created booking answers only its state; the screen's outcome is health data.
+    assert "outcome" not in schemas["BookingCreated"]["properties"]
+    assert schemas["BookingCreated"]["properties"]["result"]["enum"] == [
+        "confirmed",
+        "not_yet_confirmed",
+    ]
     stopped = schemas["ScreenStopped"]["properties"]["outcome"]["enum"]
-    assert sorted(outcomes + stopped) == sorted(o.value for o in intake.Outcome)
+    assert sorted(stopped) == ["declined", "emergency", "urgent"]

@@ -564,7 +564,7 @@ def test_extend_hold_once_with_a_reason(clinic, desk):
     assert booking.hold_expires_at == before + timedelta(hours=48)
     event = last_event("booking.hold_extended")
     assert event.staff_user_id == member.id
-    again = client.post(url(booking, "/extend"), data={"reason": "again"})
+    again = client.post(url(booking, "/extend"), data={"reason": "Asked again today"})
     assert again.status_code == 409
     assert "already been extended" in again.text
 

@@ -184,6 +184,7 @@ def _render_booking(booking: Booking, status: int = 200, **forms):
         can_change=booking.status in bookings.ACTIVE and booking.starts_at > now,
         can_mark={s: visits.can_mark(booking, BookingStatus(s), now) for s in MARK_VERBS},
         latest_clearance=_latest_clearance(booking),
+        restrictions=clearance.restrictions_for(booking, now=now),
         awaiting_approval=clearance.pending_clearance(booking.id) is not None,
         may_decide=_may_decide(booking),
         notes=notes,

@@ -17,8 +17,8 @@ from booking.intake import (
     QUESTIONS,
     ScreenError,
     assess,
+    outcome_text,
     parse_answers,
-    patient_message,
 )
 from booking.models import BookingSource, BookingStatus, Patient
 from booking.services import bookings, catalog, screening
@@ -163,14 +163,18 @@ def _book_for_caller(form: NewBookingForm, screen):
         # EMERGENCY, URGENT, DECLINED: nothing is booked and the answers are kept nowhere.
         with write_transaction():
             screening.count_outcome(assessment.outcome, now=now)
-        message = patient_message(
-            assessment.outcome,
+        paragraphs = outcome_text(
+            assessment,
             emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
             urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
         )
         return render_template(
             "reception/new_booking.html",
-            advice={"outcome": assessment.outcome.value, "message": message},
+            advice={
+                "outcome": assessment.outcome.value,
+                "message": paragraphs[0],
+                "more": paragraphs[1:],
+            },
         )
     choice = _caller_choice(form)
     if choice is None:
@@ -198,6 +202,7 @@ def _book_for_caller(form: NewBookingForm, screen):
                 screen=screen,
                 override_reason=form.override_reason.data if override else "",
                 count_screen=True,
+                restriction_override_reason=form.restriction_override_reason.data or "",
             ),
             actor=staff_actor(),
             now=now,

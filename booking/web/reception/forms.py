@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import validation
+from booking.services import reasons
 from booking.services.clearance import RESTRICTION_TICKS
 from booking.web.forms import LIMITS, _check
 from booking.web.forms import choices as web_choices
@@ -56,6 +57,8 @@ def _reason(form, field):
     _check(validation.clean_text, max_length=REASON_LIMIT)(form, field)
     if not field.data:
         raise ValidationError("Please give a reason.")
+    if not reasons.is_real_sentence(field.data):
+        raise ValidationError(reasons.REASON_MESSAGE)
 
 
 class _OverrideFields(FlaskForm):
@@ -120,7 +123,16 @@ class NewBookingForm(_OverrideFields):
     )
     over_18 = BooleanField("The caller is 18 or over, or a parent or guardian agrees and attends")
     consent = BooleanField("The caller agreed to the use of their answers, as read out above")
+    restriction_override_reason = StringField(
+        "Reason to book a service the caller's clearance restrictions rule out (it will be "
+        "held for a new clearance)",
+        render_kw={"maxlength": REASON_LIMIT, "autocomplete": "off"},
+    )
     form_key = HiddenField()
+
+    def validate_restriction_override_reason(self, field):
+        if field.data and field.data.strip():
+            _reason(self, field)
 
     def validate_name(self, field):
         _check(validation.clean_name, max_length=LIMITS["name"])(self, field)
@@ -247,7 +259,10 @@ class DecideClearanceForm(FlaskForm):
     )
 
     def validate_reason(self, field):
-        _check(validation.clean_text, max_length=REASON_LIMIT)(self, field)
+        if self.decision.data == "refuse":
+            _reason(self, field)
+        else:
+            _check(validation.clean_text, max_length=REASON_LIMIT)(self, field)
 
 
 class _BlockFields(FlaskForm):

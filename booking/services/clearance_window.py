@@ -1,0 +1,84 @@
+"""How long a held booking leaves to get cleared, and the earliest start that leaves enough.
+
+DOMAIN.md section 2: a patient whose screen says HOLD is only offered starts that leave at
+least one working day before the clearance deadline (the hold's expiry): by default 24 hours
+that include the clinic's opening hours of at least one weekday, so nobody is given a
+deadline that falls overnight or over a weekend when no GP can be reached.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from booking.scheduling import hold_expiry
+
+
+def _hours(value: str) -> tuple[time, time]:
+    opens, _, closes = value.partition("-")
+    return time.fromisoformat(opens.strip()), time.fromisoformat(closes.strip())
+
+
+def _weekday_spans(first: date, last: date, zone: ZoneInfo, hours: str):
+    opens, closes = _hours(hours)
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            yield datetime.combine(day, opens, zone), datetime.combine(day, closes, zone)
+        day += timedelta(days=1)
+
+
+def earliest_working_deadline(
+    now: datetime, *, zone: ZoneInfo, min_hours: int, hours: str, max_days: int = 14
+) -> datetime:
+    """The earliest deadline leaving ``min_hours`` and one weekday's whole opening hours."""
+    floor = now + timedelta(hours=min_hours)
+    today = now.astimezone(zone).date()
+    for opens, closes in _weekday_spans(today, today + timedelta(days=max_days), zone, hours):
+        if opens >= now:
+            return max(floor, closes)
+    return floor + timedelta(days=max_days)  # pragma: no cover - a weekday always comes
+
+
+def leaves_a_working_day(now: datetime, deadline: datetime) -> bool:
+    """Say whether ``deadline`` leaves the patient the configured working day."""
+    c = current_app.config
+    return deadline >= earliest_working_deadline(
+        now,
+        zone=ZoneInfo(c["CLINIC_TIMEZONE"]),
+        min_hours=int(c["HOLD_MIN_HOURS_TO_CLEAR"]),
+        hours=c["HOLD_WORKING_DAY_HOURS"],
+    )
+
+
+def deadline_for(now: datetime, start: datetime) -> datetime:
+    """The clearance deadline (hold expiry) a hold booked at ``now`` for ``start`` gets."""
+    c = current_app.config
+    return hold_expiry(
+        now,
+        start,
+        max_after_booking=timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"]),
+        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
+    )
+
+
+def earliest_hold_start(now: datetime) -> datetime:
+    """The earliest start whose deadline leaves a working day.
+
+    The deadline is the earlier of (booked + 48 h) and (start - 24 h): when even the longest
+    hold cannot reach a working day (a Friday evening), no start qualifies and the bound lies
+    beyond the booking horizon, so nothing is offered.
+    """
+    c = current_app.config
+    needed = earliest_working_deadline(
+        now,
+        zone=ZoneInfo(c["CLINIC_TIMEZONE"]),
+        min_hours=int(c["HOLD_MIN_HOURS_TO_CLEAR"]),
+        hours=c["HOLD_WORKING_DAY_HOURS"],
+    )
+    longest = now + timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"])
+    if needed > longest:
+        return now + timedelta(days=366 * 2)
+    return needed + timedelta(hours=c["HOLD_HOURS_BEFORE_START"])

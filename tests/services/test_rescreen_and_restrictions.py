@@ -1,0 +1,163 @@
+"""A returning patient's clearance: material changes end its cover; restrictions bind and
+wait for the therapist; staff reasons are real sentences."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+
+from booking.extensions import db
+from booking.models import ApprovalState, BookingStatus, ClearanceOutcome
+from booking.services import bookings, clearance, reasons
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+from tests.builders import make_room, make_service, make_therapist
+from tests.screens import severe
+from tests.services.test_clearance import FRIDAY_10, NOW, book, cleared
+
+LATER = NOW + timedelta(days=20)
+NEXT_START = FRIDAY_10 + timedelta(days=28)
+
+
+@pytest.fixture
+def clinic(app):
+    service = make_service(durations=((60, 5000),))
+    deep = make_service(durations=((60, 6000),), deep_pressure=True)
+    therapist = make_therapist(services=[service, deep])
+    make_room()
+    db.session.commit()
+    return service.id, deep.id, therapist.id
+
+
+def cleared_patient(clinic, **statement):
+    service, _, therapist = clinic
+    first = book(service, therapist, severe())
+    result = clearance.attest(first.id, cleared(**statement), actor=Actor.patient(), now=NOW)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("changes", "held"),
+    [
+        ({}, False),
+        ({"history": {"blood_thinners"}}, True),
+        ({"history": {"recent_surgery_or_fracture"}}, True),
+        ({"history": {"blood_clot"}}, True),
+        ({"history": {"pregnant"}}, True),
+        ({"history": {"skin_infection"}}, True),
+        ({"urgent_symptoms": {"cancer_history"}, "seen_doctor_since_onset": True}, True),
+        ({"pain_score": 10}, True),
+        ({"emergency_unsure": {"bladder"}, "seen_doctor_since_onset": True}, True),
+    ],
+)
+def test_a_material_change_ends_the_clearances_cover(clinic, changes, held):
+    service, _, therapist = clinic
+    assert cleared_patient(clinic).result == "confirmed"
+    again = book(service, therapist, severe(**changes), start=NEXT_START, now=LATER)
+    assert again.status is (BookingStatus.HELD if held else BookingStatus.CONFIRMED)
+
+
+def test_the_rescreen_changes_nothing_when_the_clearance_has_lapsed(clinic):
+    service, _, therapist = clinic
+    cleared_patient(clinic)
+    long_after = NOW + timedelta(weeks=28)  # past the six months
+    again = book(
+        service, therapist, severe(), start=FRIDAY_10 + timedelta(weeks=28), now=long_after
+    )
+    assert again.status is BookingStatus.HELD
+
+
+@pytest.mark.parametrize(
+    ("ticks", "text"),
+    [(("light_pressure_only",), ""), (("avoid_area",), ""), ((), "Avoid the left hip")],
+)
+def test_cleared_with_any_restriction_waits_for_the_therapist(clinic, ticks, text):
+    result = cleared_patient(clinic, restriction_ticks=ticks, restrictions=text)
+    assert result.result == "awaiting_approval"
+    assert result.clearance.outcome is ClearanceOutcome.CLEARED_WITH_RESTRICTIONS
+    assert result.clearance.approval is ApprovalState.PENDING
+    assert result.booking.status is BookingStatus.HELD
+
+
+@pytest.mark.parametrize(
+    ("ticks", "text", "deep_refused"),
+    [
+        (("no_deep_pressure",), "", True),
+        (("light_pressure_only",), "", True),
+        ((), "Nothing firm on the lower back", True),  # words need a person to read them
+        (("avoid_area",), "", False),
+    ],
+)
+def test_an_approved_restriction_binds_later_online_bookings(clinic, ticks, text, deep_refused):
+    service, deep, therapist = clinic
+    first = cleared_patient(clinic, restriction_ticks=ticks, restrictions=text)
+    clearance.decide(first.booking.id, approve=True, actor=Actor.staff(None), now=NOW)
+    if deep_refused:
+        with pytest.raises(BookingError) as refused:
+            book(deep, therapist, severe(), start=NEXT_START, now=LATER)
+        assert refused.value.reason == "not_suitable" and refused.value.field == "service"
+    else:
+        assert book(deep, therapist, severe(), start=NEXT_START, now=LATER).status is (
+            BookingStatus.CONFIRMED
+        )
+    gentle = book(service, therapist, severe(), start=NEXT_START + timedelta(hours=3), now=LATER)
+    assert gentle.status is BookingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("reason", ["", ".", "...", "ok", "x y", "!!! ???", "12345 678"])
+def test_staff_reasons_must_be_real_sentences(reason):
+    assert not reasons.is_real_sentence(reason)
+    with pytest.raises(BookingError):
+        reasons.check_reason(reason)
+
+
+@pytest.mark.parametrize("reason", ["GP on Thursday", "Patient phoned, letter to follow"])
+def test_a_few_words_are_a_reason(reason):
+    assert reasons.check_reason(f"  {reason} ") == reason
+
+
+def test_every_staff_reason_is_checked(clinic):
+    service, _, therapist = clinic
+    held = book(service, therapist, severe())
+    with pytest.raises(BookingError):
+        clearance.extend_hold(held.id, reason=".", actor=Actor.staff(None), now=NOW)
+    with pytest.raises(BookingError):
+        clearance.attest(
+            held.id,
+            clearance.ClearanceStatement(
+                outcome=ClearanceOutcome.CLEARED,
+                source=clearance.ClearanceSource.PHONE,
+                staff_reason="-",
+            ),
+            actor=Actor.staff(None),
+            now=NOW,
+        )
+    with pytest.raises(BookingError):
+        bookings.reschedule(
+            held.id,
+            FRIDAY_10 + timedelta(hours=2),
+            actor=Actor.staff(None),
+            now=NOW,
+            therapist_id=therapist,
+            override_reason="..",
+        )
+    assert held.status is BookingStatus.HELD
+
+
+def test_refusing_a_clearance_needs_a_reason(clinic):
+    result = cleared_patient(clinic, restriction_ticks=("avoid_area",))
+    with pytest.raises(BookingError):
+        clearance.decide(result.booking.id, approve=False, actor=Actor.staff(None), now=NOW)
+    done = clearance.decide(
+        result.booking.id,
+        approve=False,
+        actor=Actor.staff(None),
+        now=NOW,
+        reason="The restriction needs a physio review first",
+    )
+    assert done.status is BookingStatus.RELEASED
+
+
+def test_now_is_utc():
+    assert NOW.tzinfo is UTC
