@@ -1,0 +1,59 @@
+"""The booking rows that reserve a time for an open offer, and ending them.
+
+An open offer's time is held by a ``bookings`` row in the ``offered`` state, so the
+exclusion constraints and the scheduler treat it exactly like a clearance hold; a row whose
+expiry has passed never blocks, and :func:`release_overdue` removes it (the booking verbs
+call it before they write, through ``holds.expire_overdue``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, OfferState, WaitlistOffer
+from booking.services import audit
+from booking.services.audit import Actor
+
+
+def end_offer(offer: WaitlistOffer, state: OfferState, *, now: datetime) -> None:
+    """Close ``offer`` as ``state`` and give its time back (caller's transaction)."""
+    reservation_id = offer.reservation_id
+    offer.state = state
+    offer.decided_at = now
+    offer.reservation_id = None
+    db.session.flush()
+    if reservation_id is not None:
+        db.session.execute(
+            delete(Booking)
+            .where(Booking.id == reservation_id, Booking.status == BookingStatus.OFFERED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
+    """Expire every open offer whose time ran out and remove its reservation; return them.
+
+    Runs inside the caller's transaction; compare-and-set on the state, so an offer claimed
+    meanwhile is left alone.
+    """
+    overdue = list(
+        db.session.scalars(
+            select(WaitlistOffer)
+            .where(WaitlistOffer.state == OfferState.OPEN, WaitlistOffer.expires_at <= now)
+            .order_by(WaitlistOffer.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for offer in overdue:
+        end_offer(offer, OfferState.EXPIRED, now=now)
+        audit.record("waitlist.offer_expired", actor=Actor.system(), now=now, offer=offer.public_id)
+    # Rows left without an open offer (none should be) never block once expired either.
+    db.session.execute(
+        delete(Booking)
+        .where(Booking.status == BookingStatus.OFFERED, Booking.hold_expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    return overdue
