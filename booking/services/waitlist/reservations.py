@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OfferState, WaitlistOffer
@@ -31,6 +31,45 @@ def end_offer(offer: WaitlistOffer, state: OfferState, *, now: datetime) -> None
             .where(Booking.id == reservation_id, Booking.status == BookingStatus.OFFERED)
             .execution_options(synchronize_session=False)
         )
+
+
+def consume(reservation_id: int, *, now: datetime) -> WaitlistOffer | None:
+    """Mark the live offer holding ``reservation_id`` claimed and free its time for the claim.
+
+    Compare-and-set on state and expiry: of several claims (or a claim and the expiry) only
+    one finds the offer open. Returns the offer, or None when it had already ended. Runs in
+    the booking verb's transaction, so the claim and the new booking commit together.
+    """
+    offer_id = db.session.scalar(
+        select(WaitlistOffer.id).where(WaitlistOffer.reservation_id == reservation_id)
+    )
+    if offer_id is None:
+        return None
+    claimed = db.session.execute(
+        update(WaitlistOffer)
+        .where(
+            WaitlistOffer.id == offer_id,
+            WaitlistOffer.state == OfferState.OPEN,
+            WaitlistOffer.expires_at > now,
+        )
+        .values(state=OfferState.CLAIMED, decided_at=now, reservation_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    db.session.execute(
+        delete(Booking)
+        .where(Booking.id == reservation_id, Booking.status == BookingStatus.OFFERED)
+        .execution_options(synchronize_session=False)
+    )
+    offer = db.session.get(WaitlistOffer, offer_id, populate_existing=True)
+    # A claimed wish is fulfilled: the entry ends with the claim.
+    entry = offer.entry
+    entry.ended_at = now
+    entry.end_reason = "claimed"
+    entry.updated_at = now
+    audit.record("waitlist.claimed", actor=Actor.patient(), now=now, offer=offer.public_id)
+    return offer
 
 
 def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
