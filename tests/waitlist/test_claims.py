@@ -112,6 +112,7 @@ def test_a_stale_screen_is_asked_again(offered):
     assert booking.starts_at == THURSDAY_10
 
 
+@pytest.mark.committed
 def test_32_claims_of_one_offer_give_one_booking(app, offered):
     offer_id, _, _ = offered
     outcomes = race(
@@ -125,6 +126,7 @@ def test_32_claims_of_one_offer_give_one_booking(app, offered):
     assert len(live_bookings()) == 1
 
 
+@pytest.mark.committed
 def test_a_claim_racing_its_expiry_has_one_outcome(app, offered):
     offer_id, _, _ = offered
     expiry = db.session.get(WaitlistOffer, offer_id).expires_at
@@ -146,6 +148,7 @@ def test_a_claim_racing_its_expiry_has_one_outcome(app, offered):
         assert offer.state is OfferState.EXPIRED and booked == []
 
 
+@pytest.mark.committed
 def test_a_claim_racing_a_reception_booking_has_one_winner(app, offered):
     offer_id, service, therapist = offered
 

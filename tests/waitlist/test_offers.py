@@ -194,11 +194,12 @@ def test_nobody_holds_two_offers_at_once(app):
 
 def test_held_screen_entries_only_get_times_leaving_the_day_to_get_cleared(app):
     service = make_service(durations=((60, 5000),), buffer_minutes=15)
-    # Thursday 10:00 is 25 hours away; Friday 10:00 leaves the working day to get cleared.
+    # From Tuesday 21:00, Thursday 10:00's deadline (24 hours before it) leaves no 24 hours
+    # to get cleared; Friday 10:00's deadline is Thursday 10:00, after Wednesday's working day.
     make_therapist(services=[service], hours={3: [(600, 660)], 4: [(600, 660)]})
     make_room()
     db.session.commit()
-    now = THURSDAY_10 - timedelta(hours=13)
+    now = THURSDAY_10 - timedelta(hours=37)
     entry, _ = join(
         service.id, screen=severe(), now=now, last_day=(THURSDAY_10 + timedelta(days=1)).date()
     )

@@ -90,9 +90,24 @@ def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
         end_offer(offer, OfferState.EXPIRED, now=now)
         audit.record("waitlist.offer_expired", actor=Actor.system(), now=now, offer=offer.public_id)
     # Rows left without an open offer (none should be) never block once expired either.
-    db.session.execute(
-        delete(Booking)
-        .where(Booking.status == BookingStatus.OFFERED, Booking.hold_expires_at <= now)
-        .execution_options(synchronize_session=False)
+    # Looked for first: a DELETE, even of nothing, fires the statement trigger that bumps
+    # the schedule version, which would lock that row for the rest of every verb's
+    # transaction and empty the availability cache on each one.
+    stray = list(
+        db.session.scalars(
+            select(Booking.id).where(
+                Booking.status == BookingStatus.OFFERED, Booking.hold_expires_at <= now
+            )
+        )
     )
+    if stray:
+        db.session.execute(
+            delete(Booking)
+            .where(
+                Booking.id.in_(stray),
+                Booking.status == BookingStatus.OFFERED,
+                Booking.hold_expires_at <= now,
+            )
+            .execution_options(synchronize_session=False)
+        )
     return overdue
