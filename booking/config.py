@@ -117,6 +117,12 @@ HOLD_EXTENSION_HOURS = 48
 CLEARANCE_VALID_DAYS = 183
 CLEARANCE_MAX_AGE_DAYS = 30
 
+# Waitlist: how long an offer reserves its time, how many entries one email may keep, and
+# how old a screen answered at joining may be before claiming asks for it again.
+WAITLIST_OFFER_MINUTES = 30
+WAITLIST_MAX_ENTRIES_PER_EMAIL = 3
+WAITLIST_SCREEN_MAX_AGE_DAYS = 14
+
 # Pain screen thresholds (DOMAIN.md section 1)
 SCREEN_HOLD_PAIN_SCORE = 7
 

@@ -25,6 +25,7 @@ from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
 from booking.models.settings import ClinicSetting
 from booking.models.sign_in import SignInThrottle
 from booking.models.staff import StaffRole, StaffUser
+from booking.models.waitlist import OfferState, WaitlistEntry, WaitlistOffer, WaitlistToken
 
 __all__ = [
     "ActorKind",
@@ -45,6 +46,7 @@ __all__ = [
     "Intake",
     "ManageToken",
     "MessageKind",
+    "OfferState",
     "OutboxMessage",
     "OutboxStatus",
     "Patient",
@@ -58,5 +60,8 @@ __all__ = [
     "StaffUser",
     "Therapist",
     "TimeOff",
+    "WaitlistEntry",
+    "WaitlistOffer",
+    "WaitlistToken",
     "WorkingHours",
 ]

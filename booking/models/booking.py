@@ -40,10 +40,16 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # a hold that ran out
     RELEASED = "released"  # a hold given up because the patient was not cleared
+    # A time reserved for one waitlist offer until hold_expires_at (booking.models.waitlist).
+    # Blocks exactly like a hold; the row is deleted when the offer ends.
+    OFFERED = "offered"
 
 
-# States whose time is taken. HELD only blocks until its expiry (the scheduler checks that).
-BLOCKING_STATUSES = frozenset({BookingStatus.CONFIRMED, BookingStatus.ARRIVED, BookingStatus.HELD})
+# States whose time is taken. HELD and OFFERED only block until their expiry.
+BLOCKING_STATUSES = frozenset(
+    {BookingStatus.CONFIRMED, BookingStatus.ARRIVED, BookingStatus.HELD, BookingStatus.OFFERED}
+)
+EXPIRING_STATUSES = frozenset({BookingStatus.HELD, BookingStatus.OFFERED})
 
 
 class BookingSource(enum.StrEnum):
@@ -88,6 +94,9 @@ class Booking(db.Model):
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
         CheckConstraint("ics_sequence >= 0", name="ics_sequence_not_negative"),
         CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="held_has_expiry"),
+        CheckConstraint(
+            "status <> 'offered' OR hold_expires_at IS NOT NULL", name="offered_has_expiry"
+        ),
         # Range scans for "what overlaps this window" per therapist, per room, clinic-wide.
         Index("ix_bookings_therapist_start", "therapist_id", "starts_at"),
         Index("ix_bookings_room_start", "room_id", "starts_at"),
@@ -148,7 +157,7 @@ class Booking(db.Model):
 
     def blocks_at(self, now: datetime) -> bool:
         """Say whether this booking holds its therapist and room at ``now``."""
-        if self.status is BookingStatus.HELD:
+        if self.status in EXPIRING_STATUSES:
             return self.hold_expires_at is not None and self.hold_expires_at > now
         return self.status in BLOCKING_STATUSES
 

@@ -464,6 +464,7 @@ def run_jobs(now: datetime) -> Counter[str]:
     """
     counts: Counter[str] = Counter()
     counts["hold_expired"] = expire_holds(now)
+    counts["waitlist_offered"] = offer_waitlist(now)
     with write_transaction():
         counts["hold_reminder"] = _queue_missing(
             MessageKind.HOLD_REMINDER, _hold_reminders(now), now
@@ -472,6 +473,13 @@ def run_jobs(now: datetime) -> Counter[str]:
             MessageKind.APPOINTMENT_REMINDER, _appointment_reminders(now), now
         )
     return counts
+
+
+def offer_waitlist(now: datetime) -> int:
+    """Offer free times to waiting entries, one each (``services.waitlist.offering``)."""
+    from booking.services.waitlist.offering import offer_free_times
+
+    return offer_free_times(now=now)
 
 
 PURGE_EVERY = timedelta(hours=1)

@@ -16,8 +16,12 @@ NO_SHOW = "no_show"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
 RELEASED = "released"
+OFFERED = "offered"  # reserved for a waitlist offer; blocks like a hold until it expires
 
-STATUSES = frozenset({HELD, CONFIRMED, ARRIVED, COMPLETED, NO_SHOW, CANCELLED, EXPIRED, RELEASED})
+STATUSES = frozenset(
+    {HELD, CONFIRMED, ARRIVED, COMPLETED, NO_SHOW, CANCELLED, EXPIRED, RELEASED, OFFERED}
+)
+EXPIRING = frozenset({HELD, OFFERED})
 # Statuses that hold the therapist and room regardless of time. HELD blocks only while live.
 ALWAYS_BLOCKING = frozenset({CONFIRMED, ARRIVED})
 
@@ -60,8 +64,8 @@ class BusyBooking(_BusyFields):
         if hold_expires_at is not None:
             require_aware(hold_expires_at, "hold_expires_at")
             hold_expires_at = hold_expires_at.astimezone(UTC)
-        elif status == HELD:
-            raise ValueError("a held booking needs hold_expires_at")
+        elif status in EXPIRING:
+            raise ValueError("a held or offered booking needs hold_expires_at")
         return _new_tuple(
             cls,
             (
@@ -107,7 +111,7 @@ def is_blocking(booking: BusyBooking, now: datetime) -> bool:
     """
     if booking.status in ALWAYS_BLOCKING:
         return True
-    if booking.status == HELD:
+    if booking.status in EXPIRING:
         return booking.hold_expires_at is not None and booking.hold_expires_at > now
     return False
 

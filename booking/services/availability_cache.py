@@ -142,7 +142,9 @@ def _compute(service, minutes, first_day, last_day, therapist_id, now, policy, v
     live_holds = [
         b.hold_expires_at
         for b in found.window.bookings
-        if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at > now
+        if b.status in ("held", "offered")
+        and b.hold_expires_at is not None
+        and b.hold_expires_at > now
     ]
     return _Entry(
         version=version or 0,

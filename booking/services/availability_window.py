@@ -54,7 +54,12 @@ from booking.scheduling import (
 # window on ix_bookings_start instead of a scan of all history.
 MAX_BUSY_SPAN = timedelta(hours=12)
 
-BLOCKING = (BookingStatus.CONFIRMED, BookingStatus.ARRIVED, BookingStatus.HELD)
+BLOCKING = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.ARRIVED,
+    BookingStatus.HELD,
+    BookingStatus.OFFERED,
+)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,10 @@ def overlapping_bookings(
     """
     live = or_(
         Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.ARRIVED)),
-        and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now),
+        and_(
+            Booking.status.in_((BookingStatus.HELD, BookingStatus.OFFERED)),
+            Booking.hold_expires_at > now,
+        ),
     )
     query = (
         select(Booking)

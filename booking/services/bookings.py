@@ -88,6 +88,9 @@ class BookingRequest:
     # Reception only: book a service the patient's clearance restrictions rule out, with the
     # reason recorded. The booking is then held for a new clearance.
     restriction_override_reason: str = ""
+    # A waitlist offer's reservation this booking claims: consumed in the same transaction
+    # (the claim loses, as "taken", if the offer ended or someone else claimed it first).
+    reservation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
 
     def attempt():
         holds.expire_overdue(now=now, actor=Actor.system())
+        offer = _consume_reservation(request.reservation_id, now)
         slot, window = _slot_at(
             service,
             request.minutes,
@@ -339,6 +343,8 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         )
         db.session.add(booking)
         db.session.flush()
+        if offer is not None:
+            offer.booking_id = booking.id
         if assessment is not None:
             db.session.add(
                 Intake(
@@ -402,6 +408,18 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         ) from None
     booking, token = result
     return BookingResult(booking, token, created=True)
+
+
+def _consume_reservation(reservation_id: int | None, now: datetime):
+    """Claim a waitlist offer's reservation in this transaction, or lose as "taken"."""
+    if reservation_id is None:
+        return None
+    from booking.services.waitlist import reservations
+
+    offer = reservations.consume(reservation_id, now=now)
+    if offer is None:
+        raise _TakenSignal
+    return offer
 
 
 def _assess(request: BookingRequest, service: Service, now: datetime):
@@ -568,6 +586,7 @@ def reschedule(
     therapist_id: int | None = None,
     override_reason: str = "",
     notify: bool = True,
+    reservation_id: int | None = None,
 ) -> Booking:
     """Move a booking to ``new_start`` (same service and length) if that time is free.
 
@@ -618,6 +637,7 @@ def reschedule(
         if booking is None:
             raise BookingError("not_found", "We couldn't find that booking.")
         holds.expire_overdue(now=now, actor=Actor.system())
+        offer = _consume_reservation(reservation_id, now)
         db.session.refresh(booking)
         if booking.status not in ACTIVE:
             raise BookingError("not_active", "This booking can no longer be changed.")
@@ -669,6 +689,8 @@ def reschedule(
         ).rowcount
         if moved != 1:
             raise BookingError("not_active", "This booking can no longer be changed.")
+        if offer is not None:
+            offer.booking_id = booking.id
         if notify:
             outbox.queue(MessageKind.RESCHEDULED, booking, now=now)
         audit.record(

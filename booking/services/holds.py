@@ -19,8 +19,12 @@ def expire_overdue(*, now: datetime, actor: Actor) -> list[Booking]:
     Runs inside the caller's transaction (the booking verbs call it before they write, so a
     PostgreSQL exclusion constraint never sees a dead hold as a conflict). Availability
     already ignores such holds, so marking them changes no offered slot. Compare-and-set on
-    status and expiry: a hold confirmed meanwhile is left alone.
+    status and expiry: a hold confirmed meanwhile is left alone. Overdue waitlist offers
+    reserve time the same way and are ended here too.
     """
+    from booking.services.waitlist import reservations
+
+    reservations.release_overdue(now=now)
     overdue = list(
         db.session.scalars(
             select(Booking)

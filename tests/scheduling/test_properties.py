@@ -89,7 +89,11 @@ def clinics(draw):
     for _ in range(draw(st.integers(0, 25))):
         s = span(180)
         status = draw(st.sampled_from(sorted(STATUSES)))
-        hold = now + timedelta(minutes=5 * draw(st.integers(-24, 24))) if status == "held" else None
+        hold = (
+            now + timedelta(minutes=5 * draw(st.integers(-24, 24)))
+            if status in ("held", "offered")
+            else None
+        )
         bookings.append(
             BusyBooking(
                 therapist_id=draw(st.sampled_from([*ids, 42])),

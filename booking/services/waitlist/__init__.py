@@ -1,0 +1,1 @@
+"""Waitlist verbs: joining, offering freed times one entry at a time, claiming."""

@@ -1,0 +1,118 @@
+"""Claiming an offer: the booking verb books (or moves) the time, consuming the offer.
+
+Claiming runs ``bookings.book`` (or ``bookings.reschedule`` for a patient moving an
+existing booking earlier) with the offer's reservation, so validation, the screen, hold
+rules, caps and idempotency are the booking flow's own, and the claim, the booking and the
+end of the reservation commit in one transaction: of two claims, a claim and the expiry, or
+a claim and a reception booking, exactly one wins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from booking.extensions import db
+from booking.intake import ScreenAnswers, parse_answers
+from booking.models import Booking, OfferState, WaitlistEntry, WaitlistOffer
+from booking.services import bookings
+from booking.services.audit import Actor
+from booking.services.errors import BookingError
+
+ENDED_MESSAGE = (
+    "Sorry, this offer has ended and the time has gone back to the waitlist. You are still "
+    "on the waitlist; here are the next free times."
+)
+CLAIMED_MESSAGE = "This time has already been claimed."
+
+
+def screen_is_stale(entry: WaitlistEntry, now: datetime) -> bool:
+    """Say whether the screen answered at joining is too old to book on without asking again."""
+    days = int(current_app.config["WAITLIST_SCREEN_MAX_AGE_DAYS"])
+    return entry.screened_at is None or entry.screened_at + timedelta(days=days) < now
+
+
+def _ended(offer: WaitlistOffer, now: datetime) -> BookingError:
+    alternatives = bookings.nearest_alternatives(
+        offer.service,
+        offer.minutes,
+        offer.starts_at,
+        now=now,
+        therapist_id=offer.entry.therapist_id,
+        earliest_start=None,
+    )
+    return BookingError("offer_ended", ENDED_MESSAGE, alternatives=alternatives)
+
+
+def claim(
+    offer_id: int,
+    *,
+    now: datetime,
+    actor: Actor,
+    form_key: str | None = None,
+    screen: ScreenAnswers | None = None,
+) -> Booking:
+    """Book (or move the entry's booking to) the offered time; return the booking.
+
+    ``screen`` is required, and replaces the stored answers, when those are older than
+    ``WAITLIST_SCREEN_MAX_AGE_DAYS``. Raises BookingError("offer_ended" | "offer_claimed" |
+    "screen_required" | any refusal of the booking verb).
+    """
+    offer = db.session.get(WaitlistOffer, offer_id)
+    if offer is None:
+        raise BookingError("not_found", "We couldn't find that offer.")
+    entry = offer.entry
+    if offer.state is OfferState.CLAIMED:
+        if form_key and offer.booking_id and (done := bookings.find_by_form_key(form_key)):
+            return done  # the same confirmation sent twice
+        raise BookingError("offer_claimed", CLAIMED_MESSAGE)
+    if offer.state is not OfferState.OPEN or offer.expires_at <= now:
+        raise _ended(offer, now)
+    if screen is None:
+        if screen_is_stale(entry, now):
+            raise BookingError(
+                "screen_required",
+                "It has been a while since you answered the health questions: "
+                "please answer them again.",
+                field="screen",
+            )
+        screen = parse_answers(entry.screen_answers or {})
+    reservation_id = offer.reservation_id
+    try:
+        if entry.booking_id is not None:
+            booking = bookings.reschedule(
+                entry.booking_id,
+                offer.starts_at,
+                actor=actor,
+                now=now,
+                therapist_id=offer.therapist_id,
+                reservation_id=reservation_id,
+            )
+        else:
+            booking = bookings.book(
+                bookings.BookingRequest(
+                    service_id=offer.service_id,
+                    minutes=offer.minutes,
+                    start=offer.starts_at,
+                    therapist_id=offer.therapist_id,
+                    name=entry.contact_name,
+                    email=entry.contact_email,
+                    phone=entry.contact_phone,
+                    over_18=entry.over_18,
+                    form_key=form_key,
+                    screen=screen,
+                    reservation_id=reservation_id,
+                ),
+                actor=actor,
+                now=now,
+            ).booking
+    except BookingError as refusal:
+        if refusal.reason != "taken":
+            raise
+        db.session.rollback()
+        offer = db.session.get(WaitlistOffer, offer_id, populate_existing=True)
+        if offer.state is OfferState.CLAIMED:
+            raise BookingError("offer_claimed", CLAIMED_MESSAGE) from None
+        raise _ended(offer, now) from None
+    return booking

@@ -1,0 +1,113 @@
+"""The booking rows that reserve a time for an open offer, and ending them.
+
+An open offer's time is held by a ``bookings`` row in the ``offered`` state, so the
+exclusion constraints and the scheduler treat it exactly like a clearance hold; a row whose
+expiry has passed never blocks, and :func:`release_overdue` removes it (the booking verbs
+call it before they write, through ``holds.expire_overdue``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, OfferState, WaitlistOffer
+from booking.services import audit
+from booking.services.audit import Actor
+
+
+def end_offer(offer: WaitlistOffer, state: OfferState, *, now: datetime) -> None:
+    """Close ``offer`` as ``state`` and give its time back (caller's transaction)."""
+    reservation_id = offer.reservation_id
+    offer.state = state
+    offer.decided_at = now
+    offer.reservation_id = None
+    db.session.flush()
+    if reservation_id is not None:
+        db.session.execute(
+            delete(Booking)
+            .where(Booking.id == reservation_id, Booking.status == BookingStatus.OFFERED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def consume(reservation_id: int, *, now: datetime) -> WaitlistOffer | None:
+    """Mark the live offer holding ``reservation_id`` claimed and free its time for the claim.
+
+    Compare-and-set on state and expiry: of several claims (or a claim and the expiry) only
+    one finds the offer open. Returns the offer, or None when it had already ended. Runs in
+    the booking verb's transaction, so the claim and the new booking commit together.
+    """
+    offer_id = db.session.scalar(
+        select(WaitlistOffer.id).where(WaitlistOffer.reservation_id == reservation_id)
+    )
+    if offer_id is None:
+        return None
+    claimed = db.session.execute(
+        update(WaitlistOffer)
+        .where(
+            WaitlistOffer.id == offer_id,
+            WaitlistOffer.state == OfferState.OPEN,
+            WaitlistOffer.expires_at > now,
+        )
+        .values(state=OfferState.CLAIMED, decided_at=now, reservation_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    db.session.execute(
+        delete(Booking)
+        .where(Booking.id == reservation_id, Booking.status == BookingStatus.OFFERED)
+        .execution_options(synchronize_session=False)
+    )
+    offer = db.session.get(WaitlistOffer, offer_id, populate_existing=True)
+    # A claimed wish is fulfilled: the entry ends with the claim.
+    entry = offer.entry
+    entry.ended_at = now
+    entry.end_reason = "claimed"
+    entry.updated_at = now
+    audit.record("waitlist.claimed", actor=Actor.patient(), now=now, offer=offer.public_id)
+    return offer
+
+
+def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
+    """Expire every open offer whose time ran out and remove its reservation; return them.
+
+    Runs inside the caller's transaction; compare-and-set on the state, so an offer claimed
+    meanwhile is left alone.
+    """
+    overdue = list(
+        db.session.scalars(
+            select(WaitlistOffer)
+            .where(WaitlistOffer.state == OfferState.OPEN, WaitlistOffer.expires_at <= now)
+            .order_by(WaitlistOffer.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for offer in overdue:
+        end_offer(offer, OfferState.EXPIRED, now=now)
+        audit.record("waitlist.offer_expired", actor=Actor.system(), now=now, offer=offer.public_id)
+    # Rows left without an open offer (none should be) never block once expired either.
+    # Looked for first: a DELETE, even of nothing, fires the statement trigger that bumps
+    # the schedule version, which would lock that row for the rest of every verb's
+    # transaction and empty the availability cache on each one.
+    stray = list(
+        db.session.scalars(
+            select(Booking.id).where(
+                Booking.status == BookingStatus.OFFERED, Booking.hold_expires_at <= now
+            )
+        )
+    )
+    if stray:
+        db.session.execute(
+            delete(Booking)
+            .where(
+                Booking.id.in_(stray),
+                Booking.status == BookingStatus.OFFERED,
+                Booking.hold_expires_at <= now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return overdue
