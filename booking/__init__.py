@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from booking import database, errors, logs, security, static_assets, web
     from booking.cli import register_cli
+    from booking.extensions import mail
 
     logs.init_app(app)
     security.init_app(app)
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     web.init_app(app)
     static_assets.init_app(app)
+    mail.init_app(app)
     register_cli(app)
     return app
 

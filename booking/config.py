@@ -56,9 +56,13 @@ UNAVAILABLE_RETRY_AFTER_SECONDS = 30
 LOG_JSON: bool | None = None
 LOG_LEVEL = "INFO"
 
-# Mail (the Confirmations issue builds on these names)
+# Mail, in Flask-Mail's names (MAIL_USE_TLS, MAIL_USE_SSL, MAIL_USERNAME, MAIL_PASSWORD too;
+# booking/notify/settings.py lists the rest). No MAIL_SERVER: emails become .eml files.
 MAIL_SERVER: str | None = None
 MAIL_PORT = 25
+# Flask-Mail would suppress sending whenever TESTING is on; here only this setting does, and
+# the tests talk to a real SMTP server on loopback.
+MAIL_SUPPRESS_SEND = False
 MAIL_DEFAULT_SENDER = "Spine & Ease Back Care <bookings@spineandease.example>"
 
 # Abuse limits

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -23,5 +24,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Its settings and connection deliver the bytes booking.notify.compose builds.
+mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI; no default limits: each view declares its own.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

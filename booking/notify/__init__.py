@@ -6,5 +6,6 @@ before that transaction commits, and a rolled-back change sends nothing. The wor
 (:mod:`booking.notify.worker`, ``flask booking worker``) claims due rows, builds each email
 at delivery time (:mod:`booking.notify.compose`: text, HTML and the iMIP invitation of
 ``booking.ics``) with a freshly minted manage link, and hands the bytes to a transport
-(:mod:`booking.notify.transport`: SMTP, or ``.eml`` files under ``instance/mail/``).
+(:mod:`booking.notify.transport`: SMTP through Flask-Mail, or ``.eml`` files under
+``instance/mail/``).
 """

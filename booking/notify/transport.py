@@ -1,12 +1,15 @@
-"""Transports: hand a composed email's bytes to SMTP, or to a file in development.
+"""Transports: hand a composed email's bytes to SMTP through Flask-Mail, or to a file.
 
-With ``MAIL_SERVER`` set, the bytes go to that server through :mod:`smtplib` with a
-timeout. Flask-Mail is not used here because it sends only messages it built itself
-(``flask_mail.Message``), and that builder cannot make the MIME tree ICS.md rule 2 needs
-(see :mod:`booking.notify.compose`); ``smtplib.SMTP.sendmail`` sends our bytes untouched.
+With ``MAIL_SERVER`` set, Flask-Mail's configuration (``MAIL_SERVER``, ``MAIL_PORT``,
+``MAIL_USE_TLS``, ``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``,
+``MAIL_SUPPRESS_SEND``, ``MAIL_DEBUG``) and its connection deliver the message. The bytes
+themselves go through the connection's SMTP session (``Connection.host``) rather than
+``flask_mail.Message``, whose builder cannot make the MIME tree ICS.md rule 2 needs (see
+:mod:`booking.notify.compose`); ``sendmail`` sends our bytes untouched.
 
-Without ``MAIL_SERVER`` (the development default) each email is written to
-``<instance>/mail/<created>-<id>-<kind>.eml``, atomically, so a reader never sees half a file.
+Without ``MAIL_SERVER`` (the development default), or with ``MAIL_SUPPRESS_SEND``, each email
+is written to ``<instance>/mail/<created>-<id>-<kind>.eml``, atomically, so a reader never sees
+half a file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import ssl
 import tempfile
 from pathlib import Path
 
+import flask_mail
 from flask import current_app
 
 from booking.notify.compose import ComposedEmail, QueuedEmail
@@ -24,6 +28,43 @@ from booking.notify.settings import setting
 
 # Errors worth retrying: the server or the network, not the message.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, smtplib.SMTPException)
+
+
+class VerifiedConnection(flask_mail.Connection):
+    """Flask-Mail's connection, with a timeout and certificate checks.
+
+    Flask-Mail opens the socket without a timeout (a silent server would stall the worker
+    past its claim's lease) and starts TLS without checking the server's certificate or name;
+    this connects the same way from the same settings, with both.
+    """
+
+    def __init__(self, state, timeout: float) -> None:
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        state = self.mail
+        context = ssl.create_default_context()
+        if state.use_ssl:
+            host = smtplib.SMTP_SSL(state.server, state.port, timeout=self.timeout, context=context)
+        else:
+            host = smtplib.SMTP(state.server, state.port, timeout=self.timeout)
+        try:
+            host.set_debuglevel(int(state.debug))
+            if state.use_tls and not state.use_ssl:
+                host.starttls(context=context)
+            if state.username:
+                host.login(state.username, state.password or "")
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+
+def connect() -> VerifiedConnection:
+    """Return an unopened connection from the app's Flask-Mail settings (``with`` opens it)."""
+    state = current_app.extensions["mail"]
+    return VerifiedConnection(state, timeout=float(setting("MAIL_TIMEOUT_SECONDS")))
 
 
 def mail_dir() -> Path:
@@ -40,27 +81,19 @@ def send(item: QueuedEmail, email: ComposedEmail) -> str:
 
     Raises one of :data:`TRANSIENT_ERRORS` when delivery failed and may work later.
     """
-    if setting("MAIL_SERVER"):
+    if setting("MAIL_SERVER") and not current_app.extensions["mail"].suppress:
         return _send_smtp(email)
     return _write_file(item, email)
 
 
 def _send_smtp(email: ComposedEmail) -> str:
-    host = setting("MAIL_SERVER")
-    port = int(setting("MAIL_PORT"))
-    timeout = float(setting("MAIL_TIMEOUT_SECONDS"))
-    smtp_class = smtplib.SMTP_SSL if setting("MAIL_USE_SSL") else smtplib.SMTP
-    with smtp_class(host, port, timeout=timeout) as smtp:
-        if setting("MAIL_USE_TLS") and not setting("MAIL_USE_SSL"):
-            smtp.starttls(context=ssl.create_default_context())
-        username = setting("MAIL_USERNAME")
-        if username:
-            smtp.login(username, setting("MAIL_PASSWORD") or "")
+    with connect() as connection:
         # Bytes in, bytes out: sendmail does not re-encode them (only dot-stuffing).
-        refused = smtp.sendmail(email.envelope_from, [email.envelope_to], email.raw)
+        refused = connection.host.sendmail(email.envelope_from, [email.envelope_to], email.raw)
     if refused:
         raise smtplib.SMTPRecipientsRefused(refused)
-    return f"smtp://{host}:{port}"
+    state = current_app.extensions["mail"]
+    return f"smtp://{state.server}:{state.port}"
 
 
 def _write_file(item: QueuedEmail, email: ComposedEmail) -> str:

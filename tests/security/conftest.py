@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from booking.extensions import mail
 from tests.notify.conftest import SmtpServer, free_port
 
 
@@ -20,7 +21,14 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def sending_app(app: Flask, smtp_server: SmtpServer) -> Flask:
-    """The test app, its worker sending through ``smtp_server``."""
+def sending_app(app: Flask, smtp_server: SmtpServer) -> Iterator[Flask]:
+    """The test app, its worker sending through ``smtp_server``.
+
+    Flask-Mail reads its settings when it is bound to the app, so it is bound again to the
+    changed settings, and its first binding put back afterwards (the app outlives the test).
+    """
+    bound = app.extensions["mail"]
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_TIMEOUT_SECONDS=5)
-    return app
+    mail.init_app(app)
+    yield app
+    app.extensions["mail"] = bound
