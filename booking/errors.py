@@ -24,12 +24,14 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
 
 from booking.extensions import db, limiter
 from booking.logs import mask_tokens, request_id, security_event
 from booking.security import TOKEN_PATH
+from booking.services.errors import Refusal
 from booking.services.locking import OutcomeUnknown, committed_in_request
+from booking.web import refusals
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(PoolTimeoutError, _database_error)
     app.register_error_handler(OutcomeUnknown, _outcome_unknown)
+    app.register_error_handler(Refusal, _refused)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -213,6 +216,18 @@ def _http_error(error: HTTPException):
 def _seconds_until_reset() -> int:
     limit = limiter.current_limit
     return max(1, int(limit.reset_at - time.time())) if limit is not None else 60
+
+
+def _refused(error: Refusal):
+    # A verb's refusal no view showed on its form: the verb changed nothing. Not found and
+    # not allowed answer like any 404 and 403 (and are logged the same way).
+    _rollback()
+    status = refusals.status_for(error)
+    if status in (403, 404):
+        return _http_error(Forbidden() if status == 403 else NotFound())
+    if _wants_json():
+        return refusals.api_answer(error)
+    return refusals.page_answer(error)
 
 
 def _database_error(error: Exception):

@@ -22,21 +22,12 @@ from booking.extensions import db
 from booking.models import FeedToken, Room, Service, ServiceDuration, Therapist, WorkingHours
 from booking.models.schedule import MINUTES_PER_DAY
 from booking.services.audit import Actor, record
+from booking.services.errors import CatalogError
 from booking.services.locking import commit as commit_or_unknown
 from booking.tokens import new_token, token_hash
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-
-
-class CatalogError(Exception):
-    """A refusal with a stable ``reason``, the ``field`` it concerns and a ``message``."""
-
-    def __init__(self, reason: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.field = field
 
 
 # --------------------------------------------------------------------------------------------

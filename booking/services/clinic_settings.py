@@ -38,19 +38,12 @@ from booking.extensions import db
 from booking.models import ClinicSetting
 from booking.notify.settings import DEFAULTS as MAIL_DEFAULTS
 from booking.services.audit import Actor, record
+from booking.services.errors import SettingsError
 from booking.services.locking import commit as commit_or_unknown
 
 log = logging.getLogger(__name__)
 
 _STATE_KEY = "clinic_settings"
-
-
-class SettingsError(Exception):
-    """Refused values: ``errors`` maps each bad key to a message staff can act on."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,10 @@ from booking import validation
 from booking.extensions import db
 from booking.models import Booking, Clearance, Intake, Patient, StaffRole
 from booking.services.audit import Actor, record
+from booking.services.errors import NotAllowed
 from booking.services.locking import write_transaction
 
 SEARCH_LIMIT = 50
-
-
-class NotAllowed(Exception):
-    """The staff member may not see this (the web layer answers 403)."""
 
 
 def _escape_like(text: str) -> str:

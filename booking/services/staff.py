@@ -17,20 +17,8 @@ from booking.auth import passwords
 from booking.extensions import db
 from booking.models import StaffRole, StaffUser, Therapist
 from booking.services.audit import Actor, record
+from booking.services.errors import StaffError
 from booking.services.locking import commit as commit_or_unknown
-
-
-class StaffError(Exception):
-    """A refusal with a stable ``reason`` code and a ``message`` staff can act on."""
-
-    def __init__(self, reason: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.field = field
-
-    def __repr__(self) -> str:
-        return f"StaffError({self.reason!r})"
 
 
 def login_key(email: str | None) -> str:

@@ -17,8 +17,8 @@ from booking.auth import totp
 from booking.extensions import db
 from booking.models import StaffUser
 from booking.services.audit import Actor, record
+from booking.services.errors import StaffError
 from booking.services.locking import commit as commit_or_unknown
-from booking.services.staff import StaffError
 
 WRONG_CODE = "That code is not right, or it has already been used. Please try the next one."
 

@@ -5,9 +5,9 @@ the verb itself decides from them whether the booking is made, held until medica
 or not made at all. Only the clearance route (the patient's attestation) confirms a hold.
 
 Each view loads (the same 404 for any miss), validates its body with the pydantic model that
-also documents it (``api_schemas``), calls one verb of ``booking.services.bookings`` and
-turns that verb's ``BookingError`` into a 4xx. A bad request changes nothing, and no input
-yields a 500. The API sets no cookies; answers about a booking are never cached.
+also documents it (``api_schemas``), calls one verb of ``booking.services.bookings``; a
+refusal it raises becomes a 4xx in ``booking.web.refusals``. A bad request changes nothing,
+and no input yields a 500. The API sets no cookies; answers about a booking are never cached.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from booking.notify.settings import manage_url
 from booking.services import availability, bookings, catalog, clearance, screening
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
-from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
 from booking.web.api import ApiError, bp
 from booking.web.api_schemas import (
@@ -56,14 +55,13 @@ from booking.web.api_schemas import (
     NamedRef,
     RescheduleRequest,
     ScreenStopped,
-    SlotOut,
     documented,
     field_errors,
     parse_start,
 )
 from booking.web.manage import CLEARANCE_MESSAGES
+from booking.web.refusals import FIX_FIELDS
 
-FIX_FIELDS = "Please correct the fields listed."
 REPLAY_NOTE = (
     "This idempotency_key was already used: this is the booking it made. The manage link "
     "was only given in the response that created it."
@@ -159,10 +157,7 @@ def create_booking():
         screen=answers,
         count_screen=True,
     )
-    try:
-        result = bookings.book(wanted, actor=Actor.patient(), now=now)
-    except BookingError as error:
-        raise _refusal(error) from None
+    result = bookings.book(wanted, actor=Actor.patient(), now=now)
     booking = result.booking
     intake = db.session.scalar(select(Intake).where(Intake.booking_id == booking.id))
     if not result.created:
@@ -220,10 +215,7 @@ def reschedule_booking(token: str):
         fields["start"] = problem
     if body is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
-    try:
-        moved = bookings.reschedule(booking.id, body.start_utc, actor=Actor.patient(), now=now)
-    except BookingError as error:
-        raise _refusal(error) from None
+    moved = bookings.reschedule(booking.id, body.start_utc, actor=Actor.patient(), now=now)
     return _send(BookingResponse(booking=_booking_out(moved, now)))
 
 
@@ -250,10 +242,7 @@ def cancel_booking(token: str):
     if fields:
         raise ApiError(FIX_FIELDS, fields=fields)
     now = clock.now()
-    try:
-        cancelled = bookings.cancel(booking.id, actor=Actor.patient(), now=now)
-    except BookingError as error:
-        raise _refusal(error) from None
+    cancelled = bookings.cancel(booking.id, actor=Actor.patient(), now=now)
     return _send(BookingResponse(booking=_booking_out(cancelled, now)))
 
 
@@ -298,10 +287,7 @@ def attest_clearance(token: str):
         restrictions=body.restrictions,
         truthful=body.truthful,
     )
-    try:
-        done = clearance.attest(booking.id, statement, actor=Actor.patient(), now=now)
-    except BookingError as error:
-        raise _refusal(error) from None
+    done = clearance.attest(booking.id, statement, actor=Actor.patient(), now=now)
     return _send(
         ClearanceResponse(
             result=done.result,
@@ -518,37 +504,3 @@ def _booking_out(booking: Booking, now: datetime) -> BookingOut:
         can_reschedule=rules.can_reschedule,
         name=booking.contact_name,
     )
-
-
-def _refusal(error: BookingError) -> ApiError:
-    """Turn a verb's refusal into the API's answer."""
-    if error.reason == "not_found":
-        abort(404)
-    if error.reason in ("unknown_service", "unknown_duration"):
-        name = "service" if error.reason == "unknown_service" else "duration"
-        return ApiError(FIX_FIELDS, fields={name: error.message})
-    if error.reason == "invalid":
-        return ApiError(FIX_FIELDS, fields={error.field or "body": error.message})
-    extra: dict[str, Any] = {"reason": error.reason}
-    if error.reason == "taken":
-        extra["alternatives"] = _slots_json(error.alternatives)
-    fields = None
-    if error.reason == "not_suitable" and error.field:
-        # Which choice to change: the service (booking) or the restrictions (clearance).
-        fields = {error.field: error.message}
-    return ApiError(error.message, status=409, fields=fields, extra=extra)
-
-
-def _slots_json(slots) -> list[dict]:
-    zone = availability.clinic_zone()
-    ids = {tid for slot in slots for tid in slot.therapist_ids}
-    rows = db.session.execute(select(Therapist.id, Therapist.slug).where(Therapist.id.in_(ids)))
-    slugs = {therapist_id: slug for therapist_id, slug in rows} if ids else {}
-    return [
-        SlotOut(
-            start=slot.start.astimezone(zone),
-            end=slot.end.astimezone(zone),
-            therapists=[slugs[t] for t in slot.therapist_ids if t in slugs],
-        ).model_dump(mode="json")
-        for slot in slots
-    ]

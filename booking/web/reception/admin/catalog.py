@@ -10,7 +10,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import Room, Service, Therapist
 from booking.services import catalog_admin
-from booking.services.catalog_admin import CatalogError
+from booking.services.errors import CatalogError
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor, show_error
 from booking.web.reception.admin.forms import (

@@ -14,7 +14,7 @@ from booking.extensions import db
 from booking.models import FeedToken, Therapist
 from booking.notify.settings import public_url
 from booking.services import catalog_admin
-from booking.services.catalog_admin import CatalogError
+from booking.services.errors import CatalogError
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor, show_error
 from booking.web.reception.admin.forms import ButtonForm, FeedCreateForm, choices

@@ -10,7 +10,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import StaffRole, StaffUser, Therapist
 from booking.services import staff as staff_service
-from booking.services.staff import StaffError
+from booking.services.errors import StaffError
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor, show_error
 from booking.web.reception.admin.forms import (
