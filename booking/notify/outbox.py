@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
@@ -38,16 +40,25 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{clinic_domain()}>"
 
 
-def snapshot_of(booking: Booking, *, now: datetime) -> dict[str, Any]:
+def snapshot_of(
+    booking: Booking,
+    *,
+    now: datetime,
+    service_name: str | None = None,
+    therapist_name: str | None = None,
+) -> dict[str, Any]:
     """Return the facts an email about ``booking`` may state, as they are at ``now``.
 
     Only what the email and its invitation need: no note, no screen answers, no clearance
-    details, no manage token (a fresh link is minted when the email is sent).
+    details, no manage token (a fresh link is minted when the email is sent). Names the
+    caller already holds are used as given instead of loading the service and therapist.
     """
     return {
         "public_id": booking.public_id,
-        "service_name": booking.service.name,
-        "therapist_name": booking.therapist.name,
+        "service_name": service_name if service_name is not None else booking.service.name,
+        "therapist_name": (
+            therapist_name if therapist_name is not None else booking.therapist.name
+        ),
         "starts_at": booking.starts_at.isoformat(),
         "ends_at": booking.ends_at.isoformat(),
         "duration_minutes": booking.duration_minutes,
@@ -121,6 +132,45 @@ def queue(
     except IntegrityError:
         return None
     return message
+
+
+def queue_created(
+    kind: MessageKind,
+    booking: Booking,
+    *,
+    now: datetime,
+    service_name: str,
+    therapist_name: str,
+) -> bool:
+    """Queue the first message about ``booking``, created and flushed in this transaction.
+
+    The booking in memory is exactly what will be committed, so the snapshot is made from
+    it (and the names the verb already read) without reloading anything, and the row is
+    written in one INSERT that does nothing if the message exists already (its dedupe
+    key). Returns whether a row is queued; False when the patient has no email address.
+    """
+    kind = MessageKind(kind)
+    to_address = booking.contact_email or (booking.patient.email if booking.patient else None)
+    if not to_address:
+        return False
+    values = {
+        "booking_id": booking.id,
+        "kind": kind,
+        "to_address": to_address,
+        "message_id": new_message_id(),
+        "snapshot": snapshot_of(
+            booking, now=now, service_name=service_name, therapist_name=therapist_name
+        ),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "dedupe_key": f"{kind}:{booking.id}" if kind in ONCE_PER_BOOKING else None,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert_(OutboxMessage).values(**values).on_conflict_do_nothing())
+    return True
 
 
 def queue_test(to_address: str, *, now: datetime) -> OutboxMessage:

@@ -90,18 +90,47 @@ def slots_for(
     zone = clinic_zone()
     window_start, window_end = utc_window(first_day, last_day, zone)
     window = load_window(service.id, window_start, window_end, therapist_id, exclude_booking_id)
+    slots = slots_in(
+        window,
+        service.id,
+        service.buffer_minutes,
+        minutes,
+        first_day,
+        last_day,
+        now=now,
+        therapist_id=therapist_id,
+        earliest_start=earliest_start,
+        rules=rules,
+    )
+    return Availability(slots=slots, window=window)
+
+
+def slots_in(
+    window: ClinicWindow,
+    service_id: int,
+    buffer_minutes: int,
+    minutes: int,
+    first_day: date,
+    last_day: date,
+    *,
+    now: datetime,
+    therapist_id: int | None = None,
+    earliest_start: datetime | None = None,
+    rules: Policy | None = None,
+) -> list[Slot]:
+    """Return the bookable starts on those local days that an already loaded window shows."""
     query = SlotQuery(
-        service_id=service.id,
+        service_id=service_id,
         duration_minutes=minutes,
-        buffer_minutes=service.buffer_minutes,
+        buffer_minutes=buffer_minutes,
         first_day=first_day,
         last_day=last_day,
         therapist_ids=None if therapist_id is None else frozenset({therapist_id}),
         earliest_start=earliest_start,
     )
-    slots = find_slots(
+    return find_slots(
         query,
-        tz=zone,
+        tz=clinic_zone(),
         therapists=window.therapists,
         room_ids=window.room_ids,
         bookings=window.bookings,
@@ -109,7 +138,6 @@ def slots_for(
         now=now,
         policy=rules or policy(),
     )
-    return Availability(slots=slots, window=window)
 
 
 def is_offered(

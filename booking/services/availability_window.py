@@ -69,6 +69,7 @@ class ClinicWindow:
     therapists: tuple[TherapistAvailability, ...]
     positions: dict[int, int]
     slugs: dict[int, str]
+    names: dict[int, str]
     room_ids: tuple[int, ...]
     bookings: tuple[BusyBooking, ...]
     closures: tuple[Interval, ...]
@@ -111,6 +112,7 @@ def window_statement(one_therapist: bool, excluding: bool):
             WorkingHours.weekday.label("n2"),
             WorkingHours.start_minute.label("n3"),
             WorkingHours.end_minute.label("n4"),
+            Therapist.name.label("name"),
         )
         .join(WorkingHours, WorkingHours.therapist_id == Therapist.id)
         .where(Therapist.active.is_(True), offers)
@@ -127,6 +129,7 @@ def window_statement(one_therapist: bool, excluding: bool):
             no_int,
             no_int,
             no_int,
+            null(),
         ).where(Room.active.is_(True)),
         select(
             literal("booking"),
@@ -140,6 +143,7 @@ def window_statement(one_therapist: bool, excluding: bool):
             no_int,
             no_int,
             no_int,
+            null(),
         ).where(
             Booking.starts_at >= lookback,
             Booking.starts_at < window_end,
@@ -163,6 +167,7 @@ def window_statement(one_therapist: bool, excluding: bool):
             no_int,
             no_int,
             no_int,
+            null(),
         ).where(TimeOff.ends_at > window_start, TimeOff.starts_at < window_end),
         select(
             literal("closure"),
@@ -176,6 +181,7 @@ def window_statement(one_therapist: bool, excluding: bool):
             no_int,
             no_int,
             no_int,
+            null(),
         ).where(and_(Closure.ends_at > window_start, Closure.starts_at < window_end)),
     )
 
@@ -211,6 +217,7 @@ def _window_from_rows(service_id: int, rows) -> ClinicWindow:
     weekly: dict[int, list[WeeklyRange]] = defaultdict(list)
     positions: dict[int, int] = {}
     slugs: dict[int, str] = {}
+    names: dict[int, str] = {}
     room_ids: list[int] = []
     bookings: list[BusyBooking] = []
     time_off: dict[int, list[Interval]] = defaultdict(list)
@@ -240,6 +247,7 @@ def _window_from_rows(service_id: int, rows) -> ClinicWindow:
             weekly[tid].append(WeeklyRange(row[8], row[9], row[10]))
             positions[tid] = row[7]
             slugs[tid] = row[5]
+            names[tid] = row[11]
         elif kind == "room":
             room_ids.append(row[2])
         elif kind == "time_off":
@@ -261,6 +269,7 @@ def _window_from_rows(service_id: int, rows) -> ClinicWindow:
         therapists=therapists,
         positions=positions,
         slugs=slugs,
+        names=names,
         room_ids=tuple(sorted(room_ids)),
         bookings=tuple(bookings),
         closures=tuple(closures),

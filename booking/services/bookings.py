@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Integer, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from booking import validation
 from booking.extensions import db
@@ -24,6 +25,7 @@ from booking.models import (
     MessageKind,
     Patient,
     Service,
+    Therapist,
 )
 from booking.notify import outbox
 from booking.scheduling import (
@@ -31,8 +33,6 @@ from booking.scheduling import (
     bookings_per_therapist,
     choose_room,
     choose_therapist,
-    free_rooms,
-    is_blocking,
 )
 from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import (
@@ -42,6 +42,7 @@ from booking.services import (
     manage_links,
     patients,
     reasons,
+    recheck,
     screening,
 )
 from booking.services.audit import Actor
@@ -162,81 +163,6 @@ def nearest_alternatives(
     return sorted(found, key=lambda s: (abs(s.start - wanted), s.start))[:limit]
 
 
-def _slot_at(
-    service: Service,
-    minutes: int,
-    start: datetime,
-    *,
-    now: datetime,
-    therapist_id: int | None,
-    earliest_start: datetime | None,
-    exclude_booking_id: int | None = None,
-    override: bool = False,
-):
-    day = _local_day(start)
-    if override:
-        return _override_slot(
-            service,
-            minutes,
-            start,
-            now=now,
-            therapist_id=therapist_id,
-            exclude_booking_id=exclude_booking_id,
-        )
-    found = availability.slots_for(
-        service,
-        minutes,
-        day,
-        day,
-        now=now,
-        therapist_id=therapist_id,
-        earliest_start=earliest_start,
-        exclude_booking_id=exclude_booking_id,
-    )
-    slot = next((s for s in found.slots if s.start == start), None)
-    return slot, found.window
-
-
-def _override_slot(service, minutes, start, *, now, therapist_id, exclude_booking_id):
-    """A staff override: any start for the named therapist that collides with no booking.
-
-    Working hours, notice, horizon, grid, time off and closures are the rules staff may
-    override; the therapist's and a room's other bookings are not.
-    """
-    day = _local_day(start)
-    zone = availability.clinic_zone()
-    window = availability.load_window(
-        service.id, *availability.utc_window(day, day, zone), None, exclude_booking_id
-    )
-    end = start + timedelta(minutes=minutes)
-    busy_until = end + timedelta(minutes=service.buffer_minutes)
-    for busy in window.bookings:
-        if (
-            busy.therapist_id == therapist_id
-            and is_blocking(busy, now)
-            and busy.start < busy_until
-            and start < busy.busy_until
-        ):
-            return None, window
-    if not free_rooms(window.room_ids, window.bookings, start, busy_until, now):
-        return None, window
-    return Slot(start=start, end=end, busy_until=busy_until, therapist_ids=(therapist_id,)), window
-
-
-def _taken(service, minutes, start, *, now, therapist_id, earliest_start) -> BookingError:
-    # A read of its own: the loser of a race never holds the write lock while it looks.
-    with reading():
-        alternatives = nearest_alternatives(
-            service,
-            minutes,
-            start,
-            now=now,
-            therapist_id=therapist_id,
-            earliest_start=earliest_start,
-        )
-    return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
-
-
 def reissue_link(booking_id: int, *, now: datetime) -> str:
     """Mint and commit a new manage link for a booking a replayed submission proved is its own.
 
@@ -256,49 +182,62 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
     """Book ``request`` if its start is still free; return the booking and its manage token.
 
     Idempotent on ``form_key``: a second submit of the same form returns the first booking.
-    Raises BookingError("unknown_service" | "unknown_duration" | "taken").
+    Raises BookingError("unknown_service" | "unknown_duration" | "taken" | ...).
+
+    Everything is decided inside one write transaction, in few statements: one reads the
+    small facts (a replayed form key, the patient, the online caps, whether any hold ran
+    out), one the service, one the re-check's window; then the inserts.
     """
-    if request.form_key:
-        existing = find_by_form_key(request.form_key)
-        if existing is not None:
-            return BookingResult(existing, None, created=False)
-
-    service = db.session.get(Service, request.service_id)
-    if service is None or not service.active:
-        raise BookingError("unknown_service", "That treatment is not available.", field="service")
-    option = service.duration(request.minutes)
-    if option is None:
-        raise BookingError(
-            "unknown_duration", "That length is not offered for this treatment.", field="minutes"
-        )
-    if not request.email and request.source is not BookingSource.RECEPTION:
-        raise BookingError("email_required", "Please give your email address.", field="email")
     override = bool(request.override_reason.strip())
-    if override and (request.source is not BookingSource.RECEPTION or not request.therapist_id):
-        raise BookingError(
-            "override_not_allowed",
-            "Only reception can override the booking rules, for a named therapist.",
-            field="override_reason",
-        )
-    if override:
-        reasons.check_reason(request.override_reason, field="override_reason")
-    assessment, covered_by = _assess(request, service, now)
-    restricted = _restriction_override(request, service, now)
-    hold = restricted or (
-        assessment is not None and assessment.needs_clearance and covered_by is None
-    )
-    if restricted:
-        covered_by = None
-    earliest = availability.hold_start_bound(now) if hold else None
     start = request.start.astimezone(now.tzinfo)
-    if request.source is BookingSource.ONLINE:
-        _refuse_hold_squatting(request.email, hold=hold, now=now)
+    # The last re-check read, and the hold bound it used: a refusal's alternatives.
+    seen: list[tuple[recheck.Recheck | None, datetime | None]] = []
 
-    def attempt():
-        holds.expire_overdue(now=now, actor=Actor.system())
+    def attempt() -> BookingResult:
+        seen.clear()
+        facts = _facts(request, now)
+        if facts.replay_id is not None:
+            return BookingResult(db.session.get(Booking, facts.replay_id), None, created=False)
+        service = _load_service(request.service_id)
+        if service is None or not service.active:
+            raise BookingError(
+                "unknown_service", "That treatment is not available.", field="service"
+            )
+        option = service.duration(request.minutes)
+        if option is None:
+            raise BookingError(
+                "unknown_duration",
+                "That length is not offered for this treatment.",
+                field="minutes",
+            )
+        if not request.email and request.source is not BookingSource.RECEPTION:
+            raise BookingError("email_required", "Please give your email address.", field="email")
+        if override and (request.source is not BookingSource.RECEPTION or not request.therapist_id):
+            raise BookingError(
+                "override_not_allowed",
+                "Only reception can override the booking rules, for a named therapist.",
+                field="override_reason",
+            )
+        if override:
+            reasons.check_reason(request.override_reason, field="override_reason")
+        # Without a valid clearance nothing binds or covers: both look-ups are skipped.
+        cleared = facts.cleared
+        assessment, covered_by = _assess(request, service, now, cleared=cleared)
+        restricted = cleared and _restriction_override(request, service, now)
+        hold = restricted or (
+            assessment is not None and assessment.needs_clearance and covered_by is None
+        )
+        if restricted:
+            covered_by = None
+        earliest = availability.hold_start_bound(now) if hold else None
+        seen.append((None, earliest))
+        if request.source is BookingSource.ONLINE:
+            _refuse_hold_squatting(facts, hold=hold)
+        holds.expire_overdue(now=now, actor=Actor.system(), known_overdue=facts.overdue)
         offer = _consume_reservation(request.reservation_id, now)
-        slot, window = _slot_at(
-            service,
+        check = recheck.at(
+            service.id,
+            service.buffer_minutes,
             request.minutes,
             start,
             now=now,
@@ -306,19 +245,26 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             earliest_start=earliest,
             override=override,
         )
+        seen[-1] = (check, earliest)
+        slot, window = check.slot, check.window
         if slot is None:
             raise _TakenSignal
-        zone = availability.clinic_zone()
-        counts = bookings_per_therapist(window.bookings, _local_day(start), tz=zone, now=now)
-        therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
+        if request.therapist_id is not None:
+            therapist_id = request.therapist_id
+        else:
+            zone = availability.clinic_zone()
+            counts = bookings_per_therapist(window.bookings, _local_day(start), tz=zone, now=now)
+            therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
         room_id = choose_room(window.room_ids, window.bookings, slot.start, slot.busy_until, now)
-        if room_id is None:  # find_slots already promised a room; belt and braces
+        if room_id is None:  # the re-check already promised a room; belt and braces
             raise _TakenSignal
-        patient = patients.find_or_create(
-            name=request.name, email=request.email, phone=request.phone, now=now
-        )
+        patient_id = facts.patient_id
+        if patient_id is None:
+            patient_id = patients.create(
+                name=request.name, email=request.email, phone=request.phone, now=now
+            ).id
         booking = Booking(
-            patient=patient,
+            patient_id=patient_id,
             service_id=service.id,
             therapist_id=therapist_id,
             room_id=room_id,
@@ -332,6 +278,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             confirmed_at=None if hold else now,
             source=request.source,
             policy_snapshot=policy_snapshot(),
+            ics_sequence=0,
             form_key=request.form_key,
             contact_name=request.name,
             contact_email=request.email,
@@ -363,7 +310,13 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         if request.count_screen and assessment is not None:
             screening.count_outcome(assessment.outcome, now=now)
         token = manage_links.mint(booking, now=now)
-        outbox.queue(MessageKind.HELD if hold else MessageKind.BOOKED, booking, now=now)
+        outbox.queue_created(
+            MessageKind.HELD if hold else MessageKind.BOOKED,
+            booking,
+            now=now,
+            service_name=service.name,
+            therapist_name=_therapist_name(window, therapist_id),
+        )
         audit.record(
             "booking.held" if hold else "booking.created",
             actor=actor,
@@ -378,36 +331,110 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
                 else {}
             ),
         )
-        return booking, token
+        return BookingResult(booking, token, created=True)
 
     try:
-        result = run_in_write_transaction(attempt)
+        return run_in_write_transaction(attempt)
     except OutcomeUnknown:
         raise OutcomeUnknown(UNKNOWN_MESSAGE) from None
-    except _TakenSignal:
-        raise _taken(
-            service,
-            request.minutes,
-            start,
-            now=now,
-            therapist_id=request.therapist_id,
-            earliest_start=earliest,
-        ) from None
-    except IntegrityError:
-        # Either the same form was submitted twice at once (form_key is unique), or on
-        # PostgreSQL an exclusion constraint refused an overlap another writer committed.
-        if request.form_key and (existing := find_by_form_key(request.form_key)):
+    except (_TakenSignal, IntegrityError) as refused:
+        # An IntegrityError: either the same form was submitted twice at once (form_key is
+        # unique), or on PostgreSQL an exclusion constraint refused an overlap another
+        # writer committed after the re-check read.
+        lost = isinstance(refused, IntegrityError)
+        if lost and request.form_key and (existing := find_by_form_key(request.form_key)):
             return BookingResult(existing, None, created=False)
         raise _taken(
-            service,
+            request.service_id,
             request.minutes,
             start,
+            seen,
             now=now,
             therapist_id=request.therapist_id,
-            earliest_start=earliest,
+            lost_to_overlap=lost,
         ) from None
-    booking, token = result
-    return BookingResult(booking, token, created=True)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What ``book`` reads in its first statement."""
+
+    replay_id: int | None  # the booking an earlier submit of the same form made
+    patient_id: int | None  # the patient with the request's email, if known
+    cleared: bool  # that patient has a valid clearance (restrictions may bind them)
+    future: int  # online caps: the person's future bookings and live holds
+    holds_now: int
+    overdue: bool  # some hold or waitlist offer ran out (see holds.expire_overdue)
+
+
+def _facts(request: BookingRequest, now: datetime) -> _Facts:
+    """Read the small facts the verb needs, in one statement of scalar subqueries."""
+    none = literal(None, Integer)
+    zero = literal(0, Integer)
+    online = request.source is BookingSource.ONLINE and bool(request.email)
+    future, holds_now = _cap_counts(request.email, now) if online else (zero, zero)
+    row = db.session.execute(
+        select(
+            select(Booking.id).where(Booking.form_key == request.form_key).scalar_subquery()
+            if request.form_key
+            else none,
+            patients.id_for(request.email) if request.email else none,
+            screening.any_valid_clearance(request.email, now=now) if request.email else none,
+            future,
+            holds_now,
+            holds.anything_overdue(now),
+        )
+    ).one()
+    return _Facts(row[0], row[1], bool(row[2]), row[3] or 0, row[4] or 0, bool(row[5]))
+
+
+def _load_service(service_id: int) -> Service | None:
+    """The service and its lengths in one statement."""
+    return (
+        db.session.execute(
+            select(Service).where(Service.id == service_id).options(joinedload(Service.durations))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def _therapist_name(window, therapist_id: int) -> str:
+    name = window.names.get(therapist_id)
+    if name is None:  # an override for a therapist without hours that day
+        name = db.session.scalar(select(Therapist.name).where(Therapist.id == therapist_id))
+    return name
+
+
+def _taken(
+    service_id: int,
+    minutes: int,
+    start: datetime,
+    seen: list,
+    *,
+    now: datetime,
+    therapist_id: int | None,
+    lost_to_overlap: bool = False,
+) -> BookingError:
+    """The "just taken" refusal, with the nearest free times the re-check's window shows.
+
+    ``seen`` holds the last re-check read (or None) and the hold bound it applied.
+    """
+    check, earliest = seen[-1] if seen else (None, None)
+    alternatives = check.alternatives(lost_to_overlap=lost_to_overlap) if check is not None else []
+    if not alternatives:
+        # Nothing else free that day (or no re-check was read): look wider, in a read of
+        # its own, so the loser of a race never holds the write lock while it looks.
+        with reading():
+            alternatives = nearest_alternatives(
+                db.session.get(Service, service_id),
+                minutes,
+                start,
+                now=now,
+                therapist_id=therapist_id,
+                earliest_start=earliest,
+            )
+    return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
 
 
 def _consume_reservation(reservation_id: int | None, now: datetime):
@@ -422,11 +449,12 @@ def _consume_reservation(reservation_id: int | None, now: datetime):
     return offer
 
 
-def _assess(request: BookingRequest, service: Service, now: datetime):
+def _assess(request: BookingRequest, service: Service, now: datetime, *, cleared: bool = True):
     """Run the screen for ``request``; refuse what it says must not be booked.
 
     Returns the assessment (None for a staff booking made without a screen) and the id of
-    a returning patient's valid clearance that covers it, if any.
+    a returning patient's valid clearance that covers it, if any (``cleared`` False: the
+    caller knows the patient has no valid clearance).
     """
     if request.screen is None:
         if request.source is BookingSource.ONLINE:
@@ -457,7 +485,7 @@ def _assess(request: BookingRequest, service: Service, now: datetime):
     if assessment.needs_clearance:
         clearance = (
             screening.covering_clearance(request.email, request.screen, now=now, service=service)
-            if request.email
+            if request.email and cleared
             else None
         )
         covered_by = clearance.id if clearance is not None else None
@@ -511,29 +539,39 @@ def _restriction_override(request: BookingRequest, service: Service, now: dateti
     return True
 
 
-def _refuse_hold_squatting(email: str, *, hold: bool, now: datetime) -> None:
-    """Refuse an online booking that would give ``email`` too many future bookings or holds.
+def _cap_counts(email: str, now: datetime):
+    """SQL: the future bookings and the live holds of the person with ``email``.
 
     Counts live holds and confirmed bookings still to come, by the booking's contact email
-    or its patient's, as one person whatever case or ``+tag`` each was typed with. Raises
-    BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL, or, for a booking that will
-    be held, above BOOKING_MAX_HOLDS_PER_EMAIL.
+    or its patient's, as one person whatever case or ``+tag`` each was typed with.
     """
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
-    counts = db.session.execute(
-        select(func.count(), func.count().filter(live_hold))
-        .select_from(Booking)
-        .join(Patient, Booking.patient_id == Patient.id)
-        .where(
-            or_(_same_person(Booking.contact_email, email), _same_person(Patient.email, email)),
-            Booking.starts_at > now,
-            live_hold | (Booking.status == BookingStatus.CONFIRMED),
+
+    def counted(what):
+        return (
+            select(what)
+            .select_from(Booking)
+            .join(Patient, Booking.patient_id == Patient.id)
+            .where(
+                or_(_same_person(Booking.contact_email, email), _same_person(Patient.email, email)),
+                Booking.starts_at > now,
+                live_hold | (Booking.status == BookingStatus.CONFIRMED),
+            )
+            .scalar_subquery()
         )
-    ).one()
-    future, holds_now = counts
+
+    return counted(func.count()), counted(func.count().filter(live_hold))
+
+
+def _refuse_hold_squatting(facts: _Facts, *, hold: bool) -> None:
+    """Refuse an online booking that would give the person too many future bookings or holds.
+
+    Raises BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL, or, for a booking
+    that will be held, above BOOKING_MAX_HOLDS_PER_EMAIL (counts from :func:`_cap_counts`).
+    """
     c = _settings()
-    if future >= c["BOOKING_MAX_FUTURE_PER_EMAIL"] or (
-        hold and holds_now >= c["BOOKING_MAX_HOLDS_PER_EMAIL"]
+    if facts.future >= c["BOOKING_MAX_FUTURE_PER_EMAIL"] or (
+        hold and facts.holds_now >= c["BOOKING_MAX_HOLDS_PER_EMAIL"]
     ):
         raise BookingError(
             "too_many",
@@ -624,6 +662,9 @@ def reschedule(
     held = booking.status is BookingStatus.HELD
     earliest = availability.hold_start_bound(now) if held else None
     old_start = booking.starts_at
+    service_id = service.id
+    # The last re-check read, and the hold bound: a refusal's alternatives.
+    seen: list[tuple[recheck.Recheck | None, datetime | None]] = [(None, earliest)]
 
     def attempt():
         # Lock the row (PostgreSQL; SQLite's writer lock already serialises): two moves of
@@ -645,8 +686,9 @@ def reschedule(
             raise BookingError(
                 "same_time", "That is already the time of your booking.", field="start"
             )
-        slot, window = _slot_at(
-            service,
+        check = recheck.at(
+            service.id,
+            service.buffer_minutes,
             minutes,
             new_start,
             now=now,
@@ -655,6 +697,8 @@ def reschedule(
             exclude_booking_id=booking.id,
             override=override,
         )
+        seen[:] = [(check, earliest)]
+        slot, window = check.slot, check.window
         if slot is None:
             raise _TakenSignal
         if booking.therapist_id in slot.therapist_ids:
@@ -707,13 +751,15 @@ def reschedule(
 
     try:
         run_in_write_transaction(attempt)
-    except _TakenSignal:
+    except (_TakenSignal, IntegrityError) as refused:
         raise _taken(
-            service, minutes, new_start, now=now, therapist_id=None, earliest_start=earliest
-        ) from None
-    except IntegrityError:
-        raise _taken(
-            service, minutes, new_start, now=now, therapist_id=None, earliest_start=earliest
+            service_id,
+            minutes,
+            new_start,
+            seen,
+            now=now,
+            therapist_id=None,
+            lost_to_overlap=isinstance(refused, IntegrityError),
         ) from None
     db.session.refresh(booking)
     return booking

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, MessageKind
@@ -13,24 +13,44 @@ from booking.services import audit
 from booking.services.audit import Actor
 
 
-def expire_overdue(*, now: datetime, actor: Actor) -> list[Booking]:
+def _overdue_hold(now: datetime):
+    return (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at <= now)
+
+
+def anything_overdue(now: datetime):
+    """SQL: whether :func:`expire_overdue` has anything to do at ``now``.
+
+    A verb asks this in the statement it reads its other facts with, and calls
+    ``expire_overdue(..., known_overdue=...)``: nearly always nothing ran out, and then
+    expiring costs no statement of its own.
+    """
+    from booking.services.waitlist import reservations
+
+    return or_(exists().where(_overdue_hold(now)), reservations.anything_overdue(now))
+
+
+def expire_overdue(
+    *, now: datetime, actor: Actor, known_overdue: bool | None = None
+) -> list[Booking]:
     """Mark every hold whose expiry has passed as expired; return them.
 
     Runs inside the caller's transaction (the booking verbs call it before they write, so a
     PostgreSQL exclusion constraint never sees a dead hold as a conflict). Availability
     already ignores such holds, so marking them changes no offered slot. Compare-and-set on
     status and expiry: a hold confirmed meanwhile is left alone. Overdue waitlist offers
-    reserve time the same way and are ended here too.
+    reserve time the same way and are ended here too. ``known_overdue`` is what
+    :func:`anything_overdue` said in this transaction, when the caller already asked;
+    otherwise it is asked first.
     """
     from booking.services.waitlist import reservations
 
+    if known_overdue is None:
+        known_overdue = bool(db.session.scalar(select(anything_overdue(now))))
+    if not known_overdue:
+        return []
     reservations.release_overdue(now=now)
     overdue = list(
-        db.session.scalars(
-            select(Booking)
-            .where(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= now)
-            .order_by(Booking.id)
-        )
+        db.session.scalars(select(Booking).where(_overdue_hold(now)).order_by(Booking.id))
     )
     expired = []
     for booking in overdue:

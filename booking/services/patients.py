@@ -21,13 +21,24 @@ def find_or_create(*, name: str, email: str, phone: str, now: datetime) -> Patie
         # A phone-only caller: nothing to recognise them by safely (a phone number is
         # shared by households), so each booking from the form is a patient of its own
         # unless reception picked the existing record (``patient_id`` on the booking).
-        patient = Patient(name=name, email=None, phone=phone, created_at=now)
-        db.session.add(patient)
-        db.session.flush()
-        return patient
+        return create(name=name, email="", phone=phone, now=now)
     patient = db.session.scalar(select(Patient).where(Patient.email == email))
     if patient is None:
-        patient = Patient(name=name, email=email, phone=phone, created_at=now)
-        db.session.add(patient)
-        db.session.flush()
+        patient = create(name=name, email=email, phone=phone, now=now)
+    return patient
+
+
+def id_for(email: str):
+    """SQL: the id of the patient with ``email`` (already normalised), or NULL."""
+    return select(Patient.id).where(Patient.email == email).scalar_subquery()
+
+
+def create(*, name: str, email: str, phone: str, now: datetime) -> Patient:
+    """Add and flush a new patient; ``email`` empty for a phone-only caller (see above).
+
+    For a caller that already looked the address up (:func:`id_for`) and found no one.
+    """
+    patient = Patient(name=name, email=email or None, phone=phone, created_at=now)
+    db.session.add(patient)
+    db.session.flush()
     return patient

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -72,20 +72,34 @@ def restrictions_conflict(ticks, text: str | None, service: Service) -> bool:
     return bool(NO_DEEP_PRESSURE_TICKS & set(ticks or ())) or bool((text or "").strip())
 
 
+def _valid(email: str, now: datetime):
+    return (
+        Patient.id == Clearance.patient_id,
+        Patient.email == email,
+        Clearance.outcome.in_(
+            [ClearanceOutcome.CLEARED, ClearanceOutcome.CLEARED_WITH_RESTRICTIONS]
+        ),
+        Clearance.approval.in_([ApprovalState.NOT_NEEDED, ApprovalState.APPROVED]),
+        Clearance.valid_until > now,
+    )
+
+
 def _valid_clearances(email: str, *, now: datetime):
     return db.session.scalars(
         select(Clearance)
         .join(Patient, Patient.id == Clearance.patient_id)
-        .where(
-            Patient.email == email,
-            Clearance.outcome.in_(
-                [ClearanceOutcome.CLEARED, ClearanceOutcome.CLEARED_WITH_RESTRICTIONS]
-            ),
-            Clearance.approval.in_([ApprovalState.NOT_NEEDED, ApprovalState.APPROVED]),
-            Clearance.valid_until > now,
-        )
+        .where(*_valid(email, now))
         .order_by(Clearance.attested_at.desc())
     )
+
+
+def any_valid_clearance(email: str, *, now: datetime):
+    """SQL: whether the patient with ``email`` has a still-valid clearance.
+
+    Without one, no restriction binds them and no clearance covers a screen, so a caller
+    that asked this in a statement of its own facts skips both look-ups.
+    """
+    return exists().where(*_valid(email, now))
 
 
 def binding_restrictions(email: str, *, now: datetime) -> list[Clearance]:

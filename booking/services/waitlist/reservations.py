@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OfferState, WaitlistOffer
@@ -72,6 +72,22 @@ def consume(reservation_id: int, *, now: datetime) -> WaitlistOffer | None:
     return offer
 
 
+def _overdue_offer(now: datetime):
+    return (WaitlistOffer.state == OfferState.OPEN) & (WaitlistOffer.expires_at <= now)
+
+
+def _stray_reservation(now: datetime):
+    return (Booking.status == BookingStatus.OFFERED) & (Booking.hold_expires_at <= now)
+
+
+def anything_overdue(now: datetime):
+    """SQL: whether :func:`release_overdue` has anything to do at ``now``."""
+    return or_(
+        exists().where(_overdue_offer(now)),
+        exists().where(_stray_reservation(now)),
+    )
+
+
 def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
     """Expire every open offer whose time ran out and remove its reservation; return them.
 
@@ -81,7 +97,7 @@ def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
     overdue = list(
         db.session.scalars(
             select(WaitlistOffer)
-            .where(WaitlistOffer.state == OfferState.OPEN, WaitlistOffer.expires_at <= now)
+            .where(_overdue_offer(now))
             .order_by(WaitlistOffer.id)
             .with_for_update(skip_locked=True)
         )
@@ -93,13 +109,7 @@ def release_overdue(*, now: datetime) -> list[WaitlistOffer]:
     # Looked for first: a DELETE, even of nothing, fires the statement trigger that bumps
     # the schedule version, which would lock that row for the rest of every verb's
     # transaction and empty the availability cache on each one.
-    stray = list(
-        db.session.scalars(
-            select(Booking.id).where(
-                Booking.status == BookingStatus.OFFERED, Booking.hold_expires_at <= now
-            )
-        )
-    )
+    stray = list(db.session.scalars(select(Booking.id).where(_stray_reservation(now))))
     if stray:
         db.session.execute(
             delete(Booking)
