@@ -307,8 +307,6 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
                     created_at=now,
                 )
             )
-        if request.count_screen and assessment is not None:
-            screening.count_outcome(assessment.outcome, now=now)
         token = manage_links.mint(booking, now=now)
         outbox.queue_created(
             MessageKind.HELD if hold else MessageKind.BOOKED,
@@ -331,6 +329,10 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
                 else {}
             ),
         )
+        if request.count_screen and assessment is not None:
+            # Last: the day's counter is one row every booking that day updates, and its
+            # lock is held from here to the commit.
+            screening.count_outcome(assessment.outcome, now=now)
         return BookingResult(booking, token, created=True)
 
     try:
@@ -370,22 +372,22 @@ class _Facts:
 def _facts(request: BookingRequest, now: datetime) -> _Facts:
     """Read the small facts the verb needs, in one statement of scalar subqueries."""
     none = literal(None, Integer)
-    zero = literal(0, Integer)
-    online = request.source is BookingSource.ONLINE and bool(request.email)
-    future, holds_now = _cap_counts(request.email, now) if online else (zero, zero)
-    row = db.session.execute(
-        select(
-            select(Booking.id).where(Booking.form_key == request.form_key).scalar_subquery()
-            if request.form_key
-            else none,
-            patients.id_for(request.email) if request.email else none,
-            screening.any_valid_clearance(request.email, now=now) if request.email else none,
-            future,
-            holds_now,
-            holds.anything_overdue(now),
-        )
-    ).one()
-    return _Facts(row[0], row[1], bool(row[2]), row[3] or 0, row[4] or 0, bool(row[5]))
+    columns = [
+        select(Booking.id).where(Booking.form_key == request.form_key).scalar_subquery()
+        if request.form_key
+        else none,
+        patients.id_for(request.email) if request.email else none,
+        screening.any_valid_clearance(request.email, now=now) if request.email else none,
+        holds.anything_overdue(now),
+    ]
+    statement = select(*columns)
+    if request.source is BookingSource.ONLINE and request.email:
+        caps = _cap_counts(request.email, now)
+        statement = statement.add_columns(caps.c.future, caps.c.holds_now).select_from(caps)
+    else:
+        statement = statement.add_columns(literal(0, Integer), literal(0, Integer))
+    replay_id, patient_id, cleared, overdue, future, holds_now = db.session.execute(statement).one()
+    return _Facts(replay_id, patient_id, bool(cleared), future or 0, holds_now or 0, bool(overdue))
 
 
 def _load_service(service_id: int) -> Service | None:
@@ -540,27 +542,29 @@ def _restriction_override(request: BookingRequest, service: Service, now: dateti
 
 
 def _cap_counts(email: str, now: datetime):
-    """SQL: the future bookings and the live holds of the person with ``email``.
+    """SQL: one row, the future bookings and the live holds of the person with ``email``.
 
     Counts live holds and confirmed bookings still to come, by the booking's contact email
-    or its patient's, as one person whatever case or ``+tag`` each was typed with.
+    or its patient's, as one person whatever case or ``+tag`` each was typed with. The
+    patients matching are found once, not joined to every future booking.
     """
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
-
-    def counted(what):
-        return (
-            select(what)
-            .select_from(Booking)
-            .join(Patient, Booking.patient_id == Patient.id)
-            .where(
-                or_(_same_person(Booking.contact_email, email), _same_person(Patient.email, email)),
-                Booking.starts_at > now,
-                live_hold | (Booking.status == BookingStatus.CONFIRMED),
-            )
-            .scalar_subquery()
+    matching_patients = select(Patient.id).where(_same_person(Patient.email, email))
+    return (
+        select(
+            func.count().label("future"),
+            func.count().filter(live_hold).label("holds_now"),
         )
-
-    return counted(func.count()), counted(func.count().filter(live_hold))
+        .where(
+            or_(
+                _same_person(Booking.contact_email, email),
+                Booking.patient_id.in_(matching_patients),
+            ),
+            Booking.starts_at > now,
+            live_hold | (Booking.status == BookingStatus.CONFIRMED),
+        )
+        .subquery("caps")
+    )
 
 
 def _refuse_hold_squatting(facts: _Facts, *, hold: bool) -> None:

@@ -159,8 +159,9 @@ def create_booking():
     )
     result = bookings.book(wanted, actor=Actor.patient(), now=now)
     booking = result.booking
-    intake = db.session.scalar(select(Intake).where(Intake.booking_id == booking.id))
     if not result.created:
+        # A replay: the key must have been used for this same request.
+        intake = db.session.scalar(select(Intake).where(Intake.booking_id == booking.id))
         if not _same_request(booking, intake, wanted):
             raise ApiError(
                 "This idempotency_key was already used for a different booking request.",
@@ -168,8 +169,8 @@ def create_booking():
                 fields={"idempotency_key": "Use a new key for a new booking."},
                 extra={"reason": "idempotency_key_reused"},
             )
-        return _send(_created(booking, intake, now, manage_url=None, note=REPLAY_NOTE))
-    return _send(_created(booking, intake, now, manage_url=_manage_url(result.manage_token)), 201)
+        return _send(_created(booking, now, manage_url=None, note=REPLAY_NOTE))
+    return _send(_created(booking, now, manage_url=_manage_url(result.manage_token)), 201)
 
 
 @bp.get("/bookings/<token>")
@@ -466,9 +467,7 @@ NOT_YET_CONFIRMED_MESSAGE = (
 )
 
 
-def _created(
-    booking: Booking, intake: Intake | None, now: datetime, *, manage_url, note=None
-) -> BookingCreated:
+def _created(booking: Booking, now: datetime, *, manage_url, note=None) -> BookingCreated:
     # Only the booking's state: the screen's outcome ("flag", "hold") is health data.
     held = booking.status is BookingStatus.HELD
     return BookingCreated(
