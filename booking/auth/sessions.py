@@ -93,7 +93,7 @@ def owes_totp(staff: StaffUser) -> bool:
 
 TOTP_STEP = LoginStep("totp", "auth.login_code", owes_totp)
 
-# In the order they are asked. The TOTP view (booking.web.auth_totp) sends an admin who has
+# In the order they are asked. The TOTP view (booking.web.auth.totp) sends an admin who has
 # not set one up yet to the set-up page first.
 LOGIN_STEPS: list[LoginStep] = [TOTP_STEP]
 

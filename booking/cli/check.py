@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import text
 
 from booking import config as default_config
-from booking.cli import booking_cli
 from booking.extensions import db
+
+group = AppGroup("check", help="The production configuration check.")
 
 TIMEOUT_SECONDS = 5
 
@@ -202,7 +204,7 @@ def run_checks(app: Flask) -> list[Result]:
     return results
 
 
-@booking_cli.command("check")
+@group.command("check")
 def check_command() -> None:
     """Check the production configuration; exit 1 if anything is wrong."""
     results = run_checks(current_app._get_current_object())

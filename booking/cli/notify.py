@@ -1,7 +1,7 @@
 """``flask booking worker|outbox|expire-holds|mail-test|feed-token``: confirmations and feeds.
 
-Thin wrappers over :mod:`booking.notify` and the feed tokens; registered on ``booking_cli``
-when this module is imported (``booking.cli.register_cli`` does that).
+Thin wrappers over :mod:`booking.notify` and the feed tokens; ``booking.cli`` adds this
+group's commands to ``flask booking``.
 """
 
 from __future__ import annotations
@@ -12,16 +12,18 @@ import threading
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from booking import clock
-from booking.cli import booking_cli
 from booking.extensions import db
 from booking.models import FeedToken, OutboxMessage, OutboxStatus, Therapist
 from booking.notify import outbox, worker
 from booking.notify.settings import public_url, setting
 from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
+
+group = AppGroup("notify", help="The worker, the outbox and staff calendar feeds.")
 
 log = logging.getLogger("booking.worker")
 
@@ -30,7 +32,7 @@ def _summary(counts) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(counts.items()) if value) or "idle"
 
 
-@booking_cli.command("worker")
+@group.command("worker")
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron).")
 def worker_command(once: bool) -> None:
     """Deliver queued emails and run the hold expiry and reminder jobs, until stopped."""
@@ -68,7 +70,7 @@ def worker_command(once: bool) -> None:
     click.echo("Worker stopped.")
 
 
-@booking_cli.command("outbox")
+@group.command("outbox")
 @click.option(
     "--status",
     type=click.Choice([s.value for s in OutboxStatus]),
@@ -95,14 +97,14 @@ def outbox_command(status: str | None, limit: int) -> None:
             click.echo(f"       last error: {row.last_error}")
 
 
-@booking_cli.command("expire-holds")
+@group.command("expire-holds")
 def expire_holds_command() -> None:
     """Mark overdue holds expired and queue their cancellation emails, once."""
     queued = worker.expire_holds(clock.now())
     click.echo(f"Queued {queued} hold-expired message(s).")
 
 
-@booking_cli.command("mail-test")
+@group.command("mail-test")
 @click.option("--to", "to_address", required=True, help="Where to send the test email.")
 def mail_test_command(to_address: str) -> None:
     """Queue a test email (no booking, no invitation); the worker sends it."""
@@ -111,7 +113,7 @@ def mail_test_command(to_address: str) -> None:
     click.echo(f"Queued test message {message.id}; run `flask booking worker --once`.")
 
 
-@booking_cli.group("feed-token")
+@group.group("feed-token")
 def feed_token_group() -> None:
     """Staff calendar feed URLs: create, list, revoke."""
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from booking import clock, crypto
-from booking.cli import booking_cli
 from booking.services import staff as staff_service
 from booking.services import staff_totp
 from booking.services.audit import Actor
 
+group = AppGroup("security", help="Data-key rotation and second-step resets.")
 
-@booking_cli.command("rotate-data-key")
+
+@group.command("rotate-data-key")
 def rotate_data_key_command() -> None:
     """Re-encrypt all health data and TOTP secrets with the newest DATA_ENCRYPTION_KEYS key.
 
@@ -27,7 +29,7 @@ def rotate_data_key_command() -> None:
     click.echo("Done. Every encrypted value now uses the newest key; the old key may go.")
 
 
-@booking_cli.command("staff-totp-reset")
+@group.command("staff-totp-reset")
 @click.option("--email", required=True)
 def staff_totp_reset_command(email: str) -> None:
     """Remove a staff account's two-step sign-in (a lost phone); its sessions end.

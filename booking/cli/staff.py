@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from booking import clock
-from booking.cli import booking_cli
 from booking.extensions import db
 from booking.models import StaffRole, StaffUser, Therapist
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
+
+group = AppGroup("staff", help="Staff accounts.")
 
 PASSWORD_ENV = "BOOKING_STAFF_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 
@@ -36,7 +38,7 @@ def _existing_staff(email: str) -> StaffUser:
     return staff
 
 
-@booking_cli.command("create-staff")
+@group.command("create-staff")
 @click.option("--email", required=True, help="Sign-in address.")
 @click.option("--name", required=True, help="Name shown to colleagues.")
 @click.option(
@@ -73,7 +75,7 @@ def create_staff_command(email: str, name: str, role: str, therapist_slug: str |
     click.echo(f"Created {staff.role.value} account for {staff.email}.")
 
 
-@booking_cli.command("staff-password")
+@group.command("staff-password")
 @click.option("--email", required=True)
 def staff_password_command(email: str) -> None:
     """Set a new password for a staff account; its open sessions end."""
@@ -86,7 +88,7 @@ def staff_password_command(email: str) -> None:
     click.echo(f"Password changed for {staff.email}; existing sessions have ended.")
 
 
-@booking_cli.command("staff-deactivate")
+@group.command("staff-deactivate")
 @click.option("--email", required=True)
 def staff_deactivate_command(email: str) -> None:
     """Stop a staff account signing in; its open sessions end."""

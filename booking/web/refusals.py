@@ -19,7 +19,7 @@ from booking.logs import request_id
 from booking.models import Therapist
 from booking.services.availability import clinic_zone
 from booking.services.errors import Reason, Refusal
-from booking.web.api_schemas import SlotOut
+from booking.web.api.schemas import SlotOut
 
 # A bad value in what was sent: the API names the field, the status is 400.
 FIELD_REASONS = {

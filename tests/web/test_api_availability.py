@@ -423,7 +423,7 @@ def test_the_therapist_filter_adds_at_most_one_statement(client, demo):
 
 
 def test_services_lists_the_demo_services_with_durations_and_prices(client, demo):
-    from booking.demo import SERVICES
+    from booking.demo.data import SERVICES
 
     response = client.get("/api/v1/services")
     assert response.status_code == 200

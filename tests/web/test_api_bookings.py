@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.extensions import db
 from booking.models import AuditEvent, Booking
-from booking.web.api_schemas import BookingCreated, BookingResponse, ErrorResponse
+from booking.web.api.schemas import BookingCreated, BookingResponse, ErrorResponse
 from tests.support.database import DEFAULT_NOW
 from tests.support.misses import without_reference
 from tests.support.screens import fine

@@ -24,8 +24,8 @@ from booking.models import (
     Patient,
     ScreenOutcomeCount,
 )
-from booking.web.api_bookings import NOT_YET_CONFIRMED_MESSAGE
-from booking.web.api_schemas import BookingCreated, ClearanceResponse, ErrorResponse, ScreenStopped
+from booking.web.api.bookings import NOT_YET_CONFIRMED_MESSAGE
+from booking.web.api.schemas import BookingCreated, ClearanceResponse, ErrorResponse, ScreenStopped
 from tests.support.database import DEFAULT_NOW
 from tests.support.misses import without_reference
 from tests.support.screens import fine, severe

@@ -13,7 +13,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from booking import clock
-from booking.web.api_schemas import AvailabilityOut, ErrorResponse, ServicesOut
+from booking.web.api.schemas import AvailabilityOut, ErrorResponse, ServicesOut
 from tests.support.database import DEFAULT_NOW
 
 DOC = "/api/v1/openapi.json"

@@ -1,22 +1,19 @@
-"""The JSON API (``/api/v1``): services, availability and, later, bookings.
-
-No cookies, so no CSRF; errors are JSON ``{"error": {"code", "message", "fields"}}``.
-"""
+"""The catalogue and free times over JSON: ``GET /services`` and ``GET /availability``."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from booking import clock, limits
+from booking import clock
 from booking.extensions import db
-from booking.logs import request_id
 from booking.models import Service, Therapist
 from booking.services import availability, availability_cache, catalog
-from booking.web.api_schemas import (
+from booking.web.api.errors import ApiError
+from booking.web.api.schemas import (
     AvailabilityOut,
     AvailabilityQuery,
     ErrorResponse,
@@ -24,36 +21,7 @@ from booking.web.api_schemas import (
     documented,
 )
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-limits.api(bp)
-
 MAX_RANGE_DAYS = 62
-
-
-class ApiError(Exception):
-    """A refusal sent as ``{"error": {"code", "message", "fields"?, ...extra}}``."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 400,
-        fields: dict | None = None,
-        extra: dict | None = None,
-    ):
-        super().__init__(message)
-        self.message, self.status, self.fields = message, status, fields or {}
-        self.extra = extra or {}
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError):
-    body = {"error": {"code": error.status, "message": error.message}}
-    if error.fields:
-        body["error"]["fields"] = error.fields
-    body["error"].update(error.extra)
-    body["error"]["request_id"] = request_id()
-    return jsonify(body), error.status
 
 
 def _service_json(service) -> dict:
@@ -70,7 +38,6 @@ def _service_json(service) -> dict:
     }
 
 
-@bp.get("/services")
 @documented(
     "List the bookable services with their durations and prices",
     responses={200: ("The services, in display order.", ServicesOut)},
@@ -126,7 +93,6 @@ def _service_and_therapist(
     return (row[0], row[1]) if row else (None, None)
 
 
-@bp.get("/availability")
 @documented(
     "Free start times for a service and duration",
     description="Times are in the clinic's zone with their UTC offset; each start lists "
@@ -190,8 +156,3 @@ def availability_view():
             for slot in found
         ],
     )
-
-
-# The booking and document routes live in their own modules on this blueprint; importing
-# them here (after ``bp`` exists) registers them before any app registers the blueprint.
-from booking.web import api_bookings, openapi  # noqa: E402, F401

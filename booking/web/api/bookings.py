@@ -5,7 +5,7 @@ the verb itself decides from them whether the booking is made, held until medica
 or not made at all. Only the clearance route (the patient's attestation) confirms a hold.
 
 Each view loads (the same 404 for any miss), validates its body with the pydantic model that
-also documents it (``api_schemas``), calls one verb of ``booking.services.bookings``; a
+also documents it (``schemas``), calls one verb of ``booking.services.bookings``; a
 refusal it raises becomes a 4xx in ``booking.web.refusals``. A bad request changes nothing,
 and no input yields a 500. The API sets no cookies; answers about a booking are never cached.
 """
@@ -40,8 +40,8 @@ from booking.services import availability, bookings, catalog, clearance, screeni
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
 from booking.services.locking import write_transaction
-from booking.web.api import ApiError, bp
-from booking.web.api_schemas import (
+from booking.web.api.errors import ApiError
+from booking.web.api.schemas import (
     IDEMPOTENCY_KEY_PATTERN,
     BodyError,
     BookingCreate,
@@ -85,8 +85,8 @@ _NOT_JSON = ("The Content-Type is not application/json.", ErrorResponse)
 _MISSING = ("No booking has that token (the same answer as any miss).", ErrorResponse)
 
 
-@bp.after_request
-def _private(response):
+def never_cached(response):
+    """After each API request: answers about one booking are never cached nor referred."""
     if request.endpoint in BOOKING_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -96,7 +96,6 @@ def _private(response):
 # --- Views ------------------------------------------------------------------------------
 
 
-@bp.post("/bookings")
 @documented(
     "Book a session",
     description="The pain screen's answers are required, and the patient's consent to their "
@@ -173,7 +172,6 @@ def create_booking():
     return _send(_created(booking, now, manage_url=_manage_url(result.manage_token)), 201)
 
 
-@bp.get("/bookings/<token>")
 @documented(
     "Show a booking",
     description="What the manage link shows: status, times, and whether the patient may "
@@ -187,7 +185,6 @@ def get_booking(token: str):
     return _send(BookingResponse(booking=_booking_out(booking, clock.now())))
 
 
-@bp.post("/bookings/<token>/reschedule")
 @documented(
     "Move a booking to another free time",
     description="Same service and length. The old time is freed only if the new one is "
@@ -220,7 +217,6 @@ def reschedule_booking(token: str):
     return _send(BookingResponse(booking=_booking_out(moved, now)))
 
 
-@bp.post("/bookings/<token>/cancel")
 @documented(
     "Cancel a booking",
     description="The body must be the empty object {}. Refused inside the cancellation "
@@ -247,7 +243,6 @@ def cancel_booking(token: str):
     return _send(BookingResponse(booking=_booking_out(cancelled, now)))
 
 
-@bp.post("/bookings/<token>/clearance")
 @documented(
     "Tell us what the clinician said about a held booking",
     description="The patient's attestation of medical clearance (DOMAIN.md section 2): the "

@@ -1,7 +1,7 @@
 """The JSON API's contract: request and response bodies, and the registry of operations.
 
 Request bodies are pydantic v2 models that the views validate with, so the OpenAPI document
-(``booking.web.openapi``, built from these same models) cannot drift from what is accepted.
+(``booking.web.api.openapi``, built from these same models) cannot drift from what is accepted.
 Field checks call ``booking.validation``, the functions the web form uses, so both refuse
 the same things with the same words. Response models describe what the views send; the
 booking views build their bodies through them, and the tests validate the older views'
@@ -74,7 +74,7 @@ OPERATIONS: dict[Callable[..., Any], Operation] = {}
 
 
 def documented(summary: str, **details: Any) -> Callable:
-    """Register the decorated view in ``OPERATIONS`` (put it below ``@bp.get``/``@bp.post``)."""
+    """Register the decorated view in ``OPERATIONS`` (the view is routed in ``booking.web.api``)."""
 
     def register(view: Callable) -> Callable:
         OPERATIONS[view] = Operation(summary=summary, **details)

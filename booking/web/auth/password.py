@@ -1,13 +1,11 @@
 """Staff sign-in and sign-out (``/staff/login``, ``/staff/logout``).
 
-The password step is here; the TOTP step (``booking.web.auth_totp``) plugs into
-``booking.auth.sessions`` and registers its routes on this blueprint.
+The password step; the TOTP step (``totp``) follows it through ``booking.auth.sessions``.
 """
 
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -30,8 +28,6 @@ from booking.auth.redirects import safe_next
 from booking.extensions import limiter
 from booking.services import sign_in_throttle as throttle
 from booking.services import staff as staff_service
-
-bp = Blueprint("auth", __name__, url_prefix="/staff")
 
 # One answer for every refusal, so the form does not reveal which addresses have accounts.
 LOGIN_REFUSED = "Email or password is incorrect."
@@ -62,7 +58,6 @@ def _reception_home() -> str:
     return url_for("reception.home")
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"])
 def login():
     form = LoginForm()
@@ -101,7 +96,6 @@ def _too_many(seconds: int):
     return response
 
 
-@bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
         staff_service.sign_out(current_user.staff, now=clock.now())
@@ -110,10 +104,5 @@ def logout():
     return redirect(url_for("auth.login"), code=303)
 
 
-@bp.errorhandler(TooManyRequests)
 def too_many_attempts(error: TooManyRequests):
     return render_template("errors/429.html", error=error, code=429), 429
-
-
-# The TOTP step and its set-up register on this blueprint.
-from booking.web import auth_totp  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """The second sign-in step: a TOTP code (``/staff/login/code``) and its set-up page.
 
-Registered on the ``auth`` blueprint. After the password, ``booking.auth.sessions`` owes the
+After the password, ``booking.auth.sessions`` owes the
 ``totp`` step of every admin and of anyone enrolled; until it passes nobody is signed in.
 An admin who has not set up a code yet is sent to the set-up page, and finishes signing in
 by confirming a first code there. Staff pages visited half-way send the person back to the
@@ -25,7 +25,6 @@ from booking.extensions import limiter
 from booking.models import StaffRole, StaffUser
 from booking.services import staff as staff_service
 from booking.services import staff_totp
-from booking.web.auth import bp
 
 # Blueprints whose pages need a finished sign-in (their guard refuses anyone else).
 STAFF_BLUEPRINTS = frozenset({"reception", "admin"})
@@ -81,7 +80,6 @@ def _lapsed():
     return redirect(url_for("auth.login"), code=303)
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(
     _code_limit, key_func=_pending_account_key, methods=["POST"], deduct_when=_only_refusals
 )
@@ -105,7 +103,6 @@ def login_code():
     return render_template("auth/code.html", form=form)
 
 
-@bp.route("/totp/setup", methods=["GET", "POST"])
 @limiter.limit(
     _code_limit, key_func=_pending_account_key, methods=["POST"], deduct_when=_only_refusals
 )
@@ -150,8 +147,7 @@ def totp_setup():
     )
 
 
-@bp.before_app_request
-def _staff_pages_need_every_step():
+def staff_pages_need_every_step():
     """Send a half-finished sign-in to its step, and an admin without a code to set-up."""
     if request.blueprint not in STAFF_BLUEPRINTS:
         return None
@@ -163,7 +159,7 @@ def _staff_pages_need_every_step():
     if staff is None:
         return None  # the blueprint's guard sends the visitor to the login page
     step = sessions.next_step(staff)
-    if step is None or not step.endpoint.startswith(f"{bp.name}."):
+    if step is None or not step.endpoint.startswith("auth."):
         return None  # only this blueprint's sign-in steps are resumed here
     return redirect(url_for(step.endpoint))
 

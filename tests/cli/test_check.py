@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from booking import cli_check
+from booking.cli import check as cli_check
 
 PRODUCTION = {
     "SECRET_KEY": "k" * 64,
