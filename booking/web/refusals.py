@@ -19,7 +19,7 @@ from booking.logs import request_id
 from booking.models import Therapist
 from booking.services.availability import clinic_zone
 from booking.services.errors import Reason, Refusal
-from booking.web.api.schemas import SlotOut
+from booking.web.api.schemas import FIX_FIELDS, SlotOut
 
 # A bad value in what was sent: the API names the field, the status is 400.
 FIELD_REASONS = {
@@ -30,7 +30,6 @@ FIELD_REASONS = {
 STATUS = {Reason.NOT_FOUND: 404, Reason.NOT_ALLOWED: 403} | dict.fromkeys(FIELD_REASONS, 400)
 # Anything else is a conflict with the state of things: 409, with the reason code.
 CONFLICT = 409
-FIX_FIELDS = "Please correct the fields listed."
 PAGE_TITLES = {400: "We couldn't use that", 409: "That can't be done now"}
 
 

@@ -42,6 +42,7 @@ from booking.services.bookings import BookingRequest
 from booking.services.locking import write_transaction
 from booking.web.api.errors import ApiError
 from booking.web.api.schemas import (
+    FIX_FIELDS,
     IDEMPOTENCY_KEY_PATTERN,
     BodyError,
     BookingCreate,
@@ -60,7 +61,6 @@ from booking.web.api.schemas import (
     parse_start,
 )
 from booking.web.manage import CLEARANCE_MESSAGES
-from booking.web.refusals import FIX_FIELDS
 
 REPLAY_NOTE = (
     "This idempotency_key was already used: this is the booking it made. The manage link "

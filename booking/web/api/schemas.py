@@ -46,6 +46,8 @@ CLEARANCE_LIMITS = {"clinician_name": 100, "restrictions": 1000}
 SLUG_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 START_EXAMPLE = "2027-03-15T09:00:00+00:00"
+# The message above a list of field errors, whichever check found them.
+FIX_FIELDS = "Please correct the fields listed."
 
 
 # --- Operations: what each view is, for the document -----------------------------------
