@@ -25,9 +25,9 @@ def test_a_commit_inside_a_test_is_seen_by_the_test_and_by_no_other_connection(a
 
 
 def test_a_rollback_after_a_commit_keeps_what_was_committed(app):
-    make_room()
-    db.session.commit()
-    make_room()
+    make_room()  # commits
+    db.session.add(Room(slug="uncommitted", name="Uncommitted"))
+    db.session.flush()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Room)) == 1
 

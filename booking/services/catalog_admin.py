@@ -1,10 +1,10 @@
 """Setting the clinic up: services, durations, therapists, weekly hours, rooms, feed URLs.
 
-Each verb checks its input, writes the change with an audit event (``Actor.staff``) and
-commits; a refusal raises CatalogError with a reason code, the field it concerns and a
-message an admin can act on. Nothing that bookings refer to is ever deleted: services,
-therapists and rooms are deactivated instead, so history keeps its names. Durations may be
-removed, because a booking copies its length and price when it is made.
+Each verb checks its input, writes the change with an audit event (``Actor.staff``) in its
+own write transaction; a refusal raises CatalogError with a reason code, the field it
+concerns and a message an admin can act on. Nothing that bookings refer to is ever deleted:
+services, therapists and rooms are deactivated instead, so history keeps its names.
+Durations may be removed, because a booking copies its length and price when it is made.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from booking.models import FeedToken, Room, Service, ServiceDuration, Therapist,
 from booking.models.schedule import MINUTES_PER_DAY
 from booking.services.audit import Actor, record
 from booking.services.errors import CatalogError
-from booking.services.locking import commit as commit_or_unknown
+from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -169,24 +169,24 @@ def create_service(
     name = _text(name, "name", max_length=120, required=True)
     summary = _text(summary, "summary", max_length=300, required=True)
     _check_duration(minutes, price_pence)
-    position = (db.session.scalar(select(func.max(Service.position))) or 0) + 1
-    service = Service(
-        slug=_slug(name, Service),
-        name=name,
-        summary=summary,
-        body="",
-        suits="",
-        buffer_minutes=15,
-        deep_pressure=False,
-        new_patients=False,
-        active=True,
-        position=position,
-        durations=[ServiceDuration(minutes=minutes, price_pence=price_pence)],
-    )
-    db.session.add(service)
-    db.session.flush()
-    record("service.created", actor=actor, now=now, service_id=service.id, name=name)
-    commit_or_unknown()
+    with write_transaction():
+        position = (db.session.scalar(select(func.max(Service.position))) or 0) + 1
+        service = Service(
+            slug=_slug(name, Service),
+            name=name,
+            summary=summary,
+            body="",
+            suits="",
+            buffer_minutes=15,
+            deep_pressure=False,
+            new_patients=False,
+            active=True,
+            position=position,
+            durations=[ServiceDuration(minutes=minutes, price_pence=price_pence)],
+        )
+        db.session.add(service)
+        db.session.flush()
+        record("service.created", actor=actor, now=now, service_id=service.id, name=name)
     return service
 
 
@@ -218,29 +218,29 @@ def update_service(
         raise CatalogError(
             "no_durations", "Add a duration before making it bookable.", field="active"
         )
-    therapists = _therapists(therapist_ids)
-    before = {
-        "name": service.name,
-        "buffer_minutes": service.buffer_minutes,
-        "deep_pressure": service.deep_pressure,
-        "active": service.active,
-        "therapists": sorted(t.id for t in service.therapists),
-    }
-    service.name, service.summary, service.body, service.suits = name, summary, body, suits
-    service.buffer_minutes = int(buffer_minutes)
-    service.deep_pressure = bool(deep_pressure)
-    service.active = bool(active)
-    service.therapists = therapists
-    after = {
-        "name": name,
-        "buffer_minutes": service.buffer_minutes,
-        "deep_pressure": service.deep_pressure,
-        "active": service.active,
-        "therapists": sorted(t.id for t in therapists),
-    }
-    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    record("service.updated", actor=actor, now=now, service_id=service.id, changed=changed)
-    commit_or_unknown()
+    with write_transaction():
+        therapists = _therapists(therapist_ids)
+        before = {
+            "name": service.name,
+            "buffer_minutes": service.buffer_minutes,
+            "deep_pressure": service.deep_pressure,
+            "active": service.active,
+            "therapists": sorted(t.id for t in service.therapists),
+        }
+        service.name, service.summary, service.body, service.suits = name, summary, body, suits
+        service.buffer_minutes = int(buffer_minutes)
+        service.deep_pressure = bool(deep_pressure)
+        service.active = bool(active)
+        service.therapists = therapists
+        after = {
+            "name": name,
+            "buffer_minutes": service.buffer_minutes,
+            "deep_pressure": service.deep_pressure,
+            "active": service.active,
+            "therapists": sorted(t.id for t in therapists),
+        }
+        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        record("service.updated", actor=actor, now=now, service_id=service.id, changed=changed)
 
 
 def _check_duration(minutes: int, price_pence: int) -> None:
@@ -255,50 +255,54 @@ def add_duration(
 ) -> ServiceDuration:
     """Add a bookable length with its price. Raises CatalogError("duplicate_duration")."""
     _check_duration(minutes, price_pence)
-    if service.duration(minutes) is not None:
-        raise CatalogError(
-            "duplicate_duration", f"There is already a {minutes}-minute option.", field="minutes"
+    with write_transaction():
+        if service.duration(minutes) is not None:
+            raise CatalogError(
+                "duplicate_duration",
+                f"There is already a {minutes}-minute option.",
+                field="minutes",
+            )
+        duration = ServiceDuration(minutes=minutes, price_pence=price_pence)
+        service.durations.append(duration)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            raise CatalogError(
+                "duplicate_duration",
+                f"There is already a {minutes}-minute option.",
+                field="minutes",
+            ) from None
+        record(
+            "service.duration_added",
+            actor=actor,
+            now=now,
+            service_id=service.id,
+            minutes=minutes,
+            price_pence=price_pence,
         )
-    duration = ServiceDuration(minutes=minutes, price_pence=price_pence)
-    service.durations.append(duration)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise CatalogError(
-            "duplicate_duration", f"There is already a {minutes}-minute option.", field="minutes"
-        ) from None
-    record(
-        "service.duration_added",
-        actor=actor,
-        now=now,
-        service_id=service.id,
-        minutes=minutes,
-        price_pence=price_pence,
-    )
-    commit_or_unknown()
     return duration
 
 
 def remove_duration(service: Service, duration_id: int, *, actor: Actor, now: datetime) -> None:
     """Remove a length (bookings keep theirs). An active service keeps at least one."""
-    duration = next((d for d in service.durations if d.id == duration_id), None)
-    if duration is None:
-        raise CatalogError("unknown_duration", "That duration no longer exists.")
-    if service.active and len(service.durations) == 1:
-        raise CatalogError(
-            "last_duration", "A bookable service needs at least one duration; deactivate it first."
+    with write_transaction():
+        duration = next((d for d in service.durations if d.id == duration_id), None)
+        if duration is None:
+            raise CatalogError("unknown_duration", "That duration no longer exists.")
+        if service.active and len(service.durations) == 1:
+            raise CatalogError(
+                "last_duration",
+                "A bookable service needs at least one duration; deactivate it first.",
+            )
+        service.durations.remove(duration)
+        record(
+            "service.duration_removed",
+            actor=actor,
+            now=now,
+            service_id=service.id,
+            minutes=duration.minutes,
+            price_pence=duration.price_pence,
         )
-    service.durations.remove(duration)
-    record(
-        "service.duration_removed",
-        actor=actor,
-        now=now,
-        service_id=service.id,
-        minutes=duration.minutes,
-        price_pence=duration.price_pence,
-    )
-    commit_or_unknown()
 
 
 def _therapists(ids: Iterable[int]) -> list[Therapist]:
@@ -339,14 +343,19 @@ def create_therapist(*, name: str, title: str, actor: Actor, now: datetime) -> T
     except validation.InvalidInput as error:
         raise CatalogError("invalid_name", str(error), field="name") from None
     title = _text(title, "title", max_length=120)
-    position = (db.session.scalar(select(func.max(Therapist.position))) or 0) + 1
-    therapist = Therapist(
-        slug=_slug(name, Therapist), name=name, title=title, bio="", active=True, position=position
-    )
-    db.session.add(therapist)
-    db.session.flush()
-    record("therapist.created", actor=actor, now=now, therapist_id=therapist.id, name=name)
-    commit_or_unknown()
+    with write_transaction():
+        position = (db.session.scalar(select(func.max(Therapist.position))) or 0) + 1
+        therapist = Therapist(
+            slug=_slug(name, Therapist),
+            name=name,
+            title=title,
+            bio="",
+            active=True,
+            position=position,
+        )
+        db.session.add(therapist)
+        db.session.flush()
+        record("therapist.created", actor=actor, now=now, therapist_id=therapist.id, name=name)
     return therapist
 
 
@@ -371,19 +380,25 @@ def update_therapist(
         raise CatalogError("invalid_name", str(error), field="name") from None
     title = _text(title, "title", max_length=120)
     bio = _text(bio, "bio", max_length=5000, multiline=True)
-    services = _services(service_ids)
-    before = {
-        "name": therapist.name,
-        "active": therapist.active,
-        "services": sorted(s.id for s in therapist.services),
-    }
-    therapist.name, therapist.title, therapist.bio = name, title, bio
-    therapist.active = bool(active)
-    therapist.services = services
-    after = {"name": name, "active": therapist.active, "services": sorted(s.id for s in services)}
-    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    record("therapist.updated", actor=actor, now=now, therapist_id=therapist.id, changed=changed)
-    commit_or_unknown()
+    with write_transaction():
+        services = _services(service_ids)
+        before = {
+            "name": therapist.name,
+            "active": therapist.active,
+            "services": sorted(s.id for s in therapist.services),
+        }
+        therapist.name, therapist.title, therapist.bio = name, title, bio
+        therapist.active = bool(active)
+        therapist.services = services
+        after = {
+            "name": name,
+            "active": therapist.active,
+            "services": sorted(s.id for s in services),
+        }
+        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        record(
+            "therapist.updated", actor=actor, now=now, therapist_id=therapist.id, changed=changed
+        )
 
 
 def week_texts(therapist: Therapist) -> dict[int, str]:
@@ -403,17 +418,22 @@ def set_weekly_hours(
     Existing bookings outside the new hours stay; reception sees them on the day view.
     """
     rows = parse_week(texts)
-    before = week_texts(therapist)
-    therapist.working_hours = [
-        WorkingHours(weekday=day, start_minute=start, end_minute=end) for day, start, end in rows
-    ]
-    db.session.flush()
-    after = week_texts(therapist)
-    changed = {WEEKDAYS[d]: [before[d], after[d]] for d in range(7) if before[d] != after[d]}
-    record(
-        "therapist.hours_changed", actor=actor, now=now, therapist_id=therapist.id, changed=changed
-    )
-    commit_or_unknown()
+    with write_transaction():
+        before = week_texts(therapist)
+        therapist.working_hours = [
+            WorkingHours(weekday=day, start_minute=start, end_minute=end)
+            for day, start, end in rows
+        ]
+        db.session.flush()
+        after = week_texts(therapist)
+        changed = {WEEKDAYS[d]: [before[d], after[d]] for d in range(7) if before[d] != after[d]}
+        record(
+            "therapist.hours_changed",
+            actor=actor,
+            now=now,
+            therapist_id=therapist.id,
+            changed=changed,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,30 +443,33 @@ def set_weekly_hours(
 
 def create_room(*, name: str, actor: Actor, now: datetime) -> Room:
     name = _text(name, "name", max_length=80, required=True)
-    position = (db.session.scalar(select(func.max(Room.position))) or 0) + 1
-    room = Room(slug=_slug(name, Room), name=name, active=True, position=position)
-    db.session.add(room)
-    db.session.flush()
-    record("room.created", actor=actor, now=now, room_id=room.id, name=name)
-    commit_or_unknown()
+    with write_transaction():
+        position = (db.session.scalar(select(func.max(Room.position))) or 0) + 1
+        room = Room(slug=_slug(name, Room), name=name, active=True, position=position)
+        db.session.add(room)
+        db.session.flush()
+        record("room.created", actor=actor, now=now, room_id=room.id, name=name)
     return room
 
 
 def rename_room(room: Room, *, name: str, actor: Actor, now: datetime) -> None:
     name = _text(name, "name", max_length=80, required=True)
-    old = room.name
-    room.name = name
-    record("room.renamed", actor=actor, now=now, room_id=room.id, old=old, new=name)
-    commit_or_unknown()
+    with write_transaction():
+        old = room.name
+        room.name = name
+        record("room.renamed", actor=actor, now=now, room_id=room.id, old=old, new=name)
 
 
 def set_room_active(room: Room, active: bool, *, actor: Actor, now: datetime) -> None:
     """Take a room out of use (or back). Its bookings stay; new ones go to other rooms."""
-    room.active = bool(active)
-    record(
-        "room.activated" if active else "room.deactivated", actor=actor, now=now, room_id=room.id
-    )
-    commit_or_unknown()
+    with write_transaction():
+        room.active = bool(active)
+        record(
+            "room.activated" if active else "room.deactivated",
+            actor=actor,
+            now=now,
+            room_id=room.id,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,29 +485,31 @@ def create_feed_token(
     The token is returned once: only its hash is stored, so it cannot be shown again.
     """
     label = _text(label, "label", max_length=100)
-    if therapist_id is not None and db.session.get(Therapist, therapist_id) is None:
-        raise CatalogError("unknown_therapist", "There is no such therapist.", field="therapist")
-    token = new_token()
-    row = FeedToken(
-        therapist_id=therapist_id, token_hash=token_hash(token), label=label, created_at=now
-    )
-    db.session.add(row)
-    db.session.flush()
-    record(
-        "feed_token.created",
-        actor=actor,
-        now=now,
-        feed_token_id=row.id,
-        therapist_id=therapist_id,
-    )
-    commit_or_unknown()
+    with write_transaction():
+        if therapist_id is not None and db.session.get(Therapist, therapist_id) is None:
+            raise CatalogError(
+                "unknown_therapist", "There is no such therapist.", field="therapist"
+            )
+        token = new_token()
+        row = FeedToken(
+            therapist_id=therapist_id, token_hash=token_hash(token), label=label, created_at=now
+        )
+        db.session.add(row)
+        db.session.flush()
+        record(
+            "feed_token.created",
+            actor=actor,
+            now=now,
+            feed_token_id=row.id,
+            therapist_id=therapist_id,
+        )
     return row, token
 
 
 def revoke_feed_token(row: FeedToken, *, actor: Actor, now: datetime) -> None:
     """Revoke a feed URL: it answers 404 from now on. Revoking twice changes nothing."""
-    if row.revoked_at is not None:
-        return
-    row.revoked_at = now
-    record("feed_token.revoked", actor=actor, now=now, feed_token_id=row.id)
-    commit_or_unknown()
+    with write_transaction():
+        if row.revoked_at is not None:
+            return
+        row.revoked_at = now
+        record("feed_token.revoked", actor=actor, now=now, feed_token_id=row.id)

@@ -6,9 +6,11 @@ writer can slip in before the commit. PostgreSQL: an ordinary transaction; the e
 constraints on therapist and room time ranges refuse the loser of a race at the database,
 and the verb turns that refusal into "that time was just taken".
 
-A commit is a verb's last write. When the connection fails during the commit itself, the
-outcome is unknown (the server may have committed before the reply was lost): that is
-``OutcomeUnknown``, never "nothing was saved".
+A write transaction starts clean: a verb that finds changes pending on the session (added,
+changed or flushed but not committed, by whoever called it) refuses with PendingChanges
+rather than committing them as its own. A commit is a verb's last write. When the connection
+fails during the commit itself, the outcome is unknown (the server may have committed before
+the reply was lost): that is ``OutcomeUnknown``, never "nothing was saved".
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from booking.extensions import db
 
@@ -64,17 +67,52 @@ class OutcomeUnknown(Exception):
         self.message = message
 
 
+class PendingChanges(RuntimeError):
+    """A write transaction was asked to start while the session held uncommitted changes.
+
+    A programming error: whatever made those changes must run inside the verb's own
+    transaction (or commit them itself), not ride along with the next verb's commit.
+    """
+
+
+_FLUSHED = "booking_flushed_writes"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_writes(session: Session, _context) -> None:
+    session.info[_FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flushed_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost one: its writes are committed or gone
+        session.info.pop(_FLUSHED, None)
+
+
+def pending_changes(session: Session | None = None) -> bool:
+    """Say whether ``session`` holds changes not yet committed (unflushed or flushed)."""
+    session = session or db.session()
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_FLUSHED))
+
+
 @contextmanager
 def write_transaction() -> Iterator[Session]:
     """Run the block in one write transaction; commit on success, roll back on any error.
 
     Ends any read-only transaction the request had already begun, so the lock is taken
-    before the re-check reads. Raises OutcomeUnknown when the commit itself fails on a
-    broken connection; any error before the commit rolls back (nothing is kept).
+    before the re-check reads; refuses (PendingChanges) when that transaction holds
+    changes. Raises OutcomeUnknown when the commit itself fails on a broken connection;
+    any error before the commit rolls back (nothing is kept).
     """
     session = db.session()  # the request's Session behind the scoped proxy
+    if pending_changes(session):
+        raise PendingChanges(
+            "a write transaction cannot start with uncommitted changes on the session: "
+            f"{len(session.new)} new, {len(session.dirty)} changed, "
+            f"{len(session.deleted)} deleted, flushed={bool(session.info.get(_FLUSHED))}"
+        )
     if session.in_transaction():
-        commit(session)
+        commit(session)  # a read-only transaction: ending it keeps nothing new
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:

@@ -18,7 +18,7 @@ from booking.extensions import db
 from booking.models import StaffRole, StaffUser, Therapist
 from booking.services.audit import Actor, record
 from booking.services.errors import StaffError
-from booking.services.locking import commit as commit_or_unknown
+from booking.services.locking import write_transaction
 
 
 def login_key(email: str | None) -> str:
@@ -93,26 +93,26 @@ def create_staff(
         raise StaffError(
             "duplicate_email", f"A staff account for {email} already exists.", field="email"
         )
-    staff = StaffUser(
-        email=email,
-        name=name,
-        role=role,
-        password_hash=passwords.hash_password(password),
-        active=True,
-        therapist_id=therapist_id,
-        session_version=0,
-        created_at=now,
-    )
-    db.session.add(staff)
-    try:
-        db.session.flush()
-    except IntegrityError:  # created by someone else since the check above
-        db.session.rollback()
-        raise StaffError(
-            "duplicate_email", f"A staff account for {email} already exists.", field="email"
-        ) from None
-    record("staff.created", actor=actor, now=now, staff_id=staff.id, role=role.value)
-    commit_or_unknown()
+    password_hash = passwords.hash_password(password)  # slow: before taking the write lock
+    with write_transaction():
+        staff = StaffUser(
+            email=email,
+            name=name,
+            role=role,
+            password_hash=password_hash,
+            active=True,
+            therapist_id=therapist_id,
+            session_version=0,
+            created_at=now,
+        )
+        db.session.add(staff)
+        try:
+            db.session.flush()
+        except IntegrityError:  # created by someone else since the check above
+            raise StaffError(
+                "duplicate_email", f"A staff account for {email} already exists.", field="email"
+            ) from None
+        record("staff.created", actor=actor, now=now, staff_id=staff.id, role=role.value)
     return staff
 
 
@@ -137,15 +137,16 @@ def authenticate(email: str, password: str, *, now: datetime) -> StaffUser | Non
         _login_failed(now, reason="inactive", staff_id=staff.id)
         return None
     if passwords.needs_rehash(staff.password_hash):
-        staff.password_hash = passwords.hash_password(password)
-        commit_or_unknown()
+        rehashed = passwords.hash_password(password)
+        with write_transaction():
+            staff.password_hash = rehashed
     return staff
 
 
 def record_login(staff: StaffUser, *, now: datetime) -> None:
     """Write ``staff.login`` once every sign-in step has passed. Commits."""
-    record("staff.login", actor=Actor.staff(staff.id), now=now)
-    commit_or_unknown()
+    with write_transaction():
+        record("staff.login", actor=Actor.staff(staff.id), now=now)
 
 
 def sign_out(staff: StaffUser, *, now: datetime) -> None:
@@ -154,26 +155,27 @@ def sign_out(staff: StaffUser, *, now: datetime) -> None:
     The session cookie lives in the browser, so forgetting it there is not enough: the
     version bump makes any saved copy useless. Other devices are signed out too.
     """
-    staff.session_version += 1
-    record("staff.logout", actor=Actor.staff(staff.id), now=now)
-    commit_or_unknown()
+    with write_transaction():
+        staff.session_version += 1
+        record("staff.logout", actor=Actor.staff(staff.id), now=now)
 
 
 def change_password(staff: StaffUser, new_password: str, *, actor: Actor, now: datetime) -> None:
     """Set a new password and end every existing session. Raises StaffError("weak_password")."""
     check_password_rules(new_password)
-    staff.password_hash = passwords.hash_password(new_password)
-    staff.session_version += 1
-    record("staff.password_changed", actor=actor, now=now, staff_id=staff.id)
-    commit_or_unknown()
+    password_hash = passwords.hash_password(new_password)
+    with write_transaction():
+        staff.password_hash = password_hash
+        staff.session_version += 1
+        record("staff.password_changed", actor=actor, now=now, staff_id=staff.id)
 
 
 def deactivate(staff: StaffUser, *, actor: Actor, now: datetime) -> None:
     """Stop ``staff`` signing in and end every existing session. Commits."""
-    staff.active = False
-    staff.session_version += 1
-    record("staff.deactivated", actor=actor, now=now, staff_id=staff.id)
-    commit_or_unknown()
+    with write_transaction():
+        staff.active = False
+        staff.session_version += 1
+        record("staff.deactivated", actor=actor, now=now, staff_id=staff.id)
 
 
 def _email_taken(email: str) -> bool:
@@ -191,5 +193,5 @@ def _email_hash(key: str) -> str:
 
 
 def _login_failed(now: datetime, **details: object) -> None:
-    record("staff.login_failed", actor=Actor.system(), now=now, **details)
-    commit_or_unknown()
+    with write_transaction():
+        record("staff.login_failed", actor=Actor.system(), now=now, **details)

@@ -18,7 +18,7 @@ from booking.extensions import db
 from booking.models import StaffUser
 from booking.services.audit import Actor, record
 from booking.services.errors import StaffError
-from booking.services.locking import commit as commit_or_unknown
+from booking.services.locking import write_transaction
 
 WRONG_CODE = "That code is not right, or it has already been used. Please try the next one."
 
@@ -32,8 +32,9 @@ def enrolment_secret(staff: StaffUser) -> str:
     if staff.totp_enrolled:
         raise StaffError("already_enrolled", "Two-step sign-in is already set up.")
     if staff.totp_secret is None:
-        staff.totp_secret = totp.new_secret()
-        commit_or_unknown()
+        with write_transaction():
+            if staff.totp_secret is None:  # re-read under the lock: one secret, never two
+                staff.totp_secret = totp.new_secret()
     return staff.totp_secret
 
 
@@ -47,11 +48,13 @@ def enrol(staff: StaffUser, code: str | None, *, now: datetime) -> None:
     if staff.totp_secret is None:
         raise StaffError("no_secret", "Please start the set-up again.")
     step = totp.accepted_step(staff.totp_secret, code, now=now, last_step=None)
-    if step is None or not _claim_step(staff, step):
+    with write_transaction():
+        claimed = step is not None and _claim_step(staff, step)
+        if claimed:
+            record("staff.totp_enrolled", actor=Actor.staff(staff.id), now=now, staff_id=staff.id)
+    if not claimed:
         _failed(staff, now, stage="enrolment")
         raise StaffError("wrong_code", WRONG_CODE, field="code")
-    record("staff.totp_enrolled", actor=Actor.staff(staff.id), now=now, staff_id=staff.id)
-    commit_or_unknown()
     db.session.refresh(staff)
 
 
@@ -63,10 +66,11 @@ def check_code(staff: StaffUser, code: str | None, *, now: datetime) -> bool:
     if not staff.totp_enrolled:
         return False
     step = totp.accepted_step(staff.totp_secret, code, now=now, last_step=staff.totp_last_step)
-    if step is None or not _claim_step(staff, step):
+    with write_transaction():
+        claimed = step is not None and _claim_step(staff, step)
+    if not claimed:
         _failed(staff, now, stage="login")
         return False
-    commit_or_unknown()
     db.session.refresh(staff)
     return True
 
@@ -77,11 +81,11 @@ def reset(staff: StaffUser, *, actor: Actor, now: datetime) -> None:
     An admin must enrol again at their next sign-in; other staff sign in with the password
     alone until they choose to enrol.
     """
-    staff.totp_secret = None
-    staff.totp_last_step = None
-    staff.session_version += 1
-    record("staff.totp_reset", actor=actor, now=now, staff_id=staff.id)
-    commit_or_unknown()
+    with write_transaction():
+        staff.totp_secret = None
+        staff.totp_last_step = None
+        staff.session_version += 1
+        record("staff.totp_reset", actor=actor, now=now, staff_id=staff.id)
 
 
 def _claim_step(staff: StaffUser, step: int) -> bool:
@@ -99,6 +103,5 @@ def _claim_step(staff: StaffUser, step: int) -> bool:
 
 
 def _failed(staff: StaffUser, now: datetime, *, stage: str) -> None:
-    db.session.rollback()
-    record("staff.totp_failed", actor=Actor.system(), now=now, staff_id=staff.id, stage=stage)
-    commit_or_unknown()
+    with write_transaction():
+        record("staff.totp_failed", actor=Actor.system(), now=now, staff_id=staff.id, stage=stage)

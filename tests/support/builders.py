@@ -31,7 +31,7 @@ def make_service(*, durations=((60, 5500),), buffer_minutes=15, **fields) -> Ser
         **fields,
     )
     db.session.add(service)
-    db.session.flush()
+    db.session.commit()  # verbs start clean: they refuse changes left pending
     return service
 
 
@@ -53,7 +53,7 @@ def make_therapist(*, services=(), hours=None, **fields) -> Therapist:
         **fields,
     )
     db.session.add(therapist)
-    db.session.flush()
+    db.session.commit()  # verbs start clean: they refuse changes left pending
     return therapist
 
 
@@ -63,7 +63,7 @@ def make_room(**fields) -> Room:
         slug=fields.pop("slug", f"room-{n}"), name=fields.pop("name", f"Room {n}"), **fields
     )
     db.session.add(room)
-    db.session.flush()
+    db.session.commit()  # verbs start clean: they refuse changes left pending
     return room
 
 
@@ -76,7 +76,7 @@ def make_patient(**fields) -> Patient:
         **fields,
     )
     db.session.add(patient)
-    db.session.flush()
+    db.session.commit()  # verbs start clean: they refuse changes left pending
     return patient
 
 
@@ -108,5 +108,5 @@ def make_booking(
         **fields,
     )
     db.session.add(booking)
-    db.session.flush()
+    db.session.commit()  # verbs start clean: they refuse changes left pending
     return booking

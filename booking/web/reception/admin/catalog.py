@@ -105,7 +105,6 @@ def service(service_id: int):
                 now=clock.now(),
             )
         except CatalogError as error:
-            db.session.rollback()
             show_error(form, error.field, error.message)
         else:
             flash(f"Saved “{found.name}”.")
@@ -220,7 +219,6 @@ def therapist(therapist_id: int):
                 now=clock.now(),
             )
         except CatalogError as error:
-            db.session.rollback()
             show_error(form, error.field, error.message)
         else:
             flash(f"Saved “{found.name}”.")
@@ -238,7 +236,6 @@ def therapist_hours(therapist_id: int):
         try:
             catalog_admin.set_weekly_hours(found, texts, actor=actor(), now=clock.now())
         except CatalogError as error:
-            db.session.rollback()
             show_error(hours_form, error.field, error.message)
         else:
             flash(f"Weekly hours of “{found.name}” saved; availability uses them from now on.")

@@ -60,7 +60,6 @@ def staff_accounts():
                 now=clock.now(),
             )
         except StaffError as error:
-            db.session.rollback()
             field = error.field or {
                 "therapist_required": "therapist",
                 "therapist_not_allowed": "therapist",
