@@ -130,5 +130,12 @@ WAITLIST_SCREEN_MAX_AGE_DAYS = 14
 # Pain screen thresholds (DOMAIN.md section 1)
 SCREEN_HOLD_PAIN_SCORE = 7
 
+# The follow-up after a completed session: sent this many hours after the session ends
+# (24 to 48), its link working for this many days. A session marked completed more than
+# FOLLOW_UP_LATEST_DAYS after it ended gets none: the question would come too late.
+FOLLOW_UP_DELAY_HOURS = 24
+FOLLOW_UP_LINK_DAYS = 14
+FOLLOW_UP_LATEST_DAYS = 7
+
 # Privacy
 RETENTION_UNCONFIRMED_ANSWERS_DAYS = 90

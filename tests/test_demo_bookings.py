@@ -19,6 +19,7 @@ from booking.models import (
     BookingStatus,
     Clearance,
     Closure,
+    FollowUp,
     Intake,
     OutboxMessage,
     Patient,
@@ -26,6 +27,7 @@ from booking.models import (
     WorkingHours,
 )
 from booking.models.booking import BLOCKING_STATUSES
+from booking.notify.worker import run_jobs
 from tests.web.test_reception_calendar import sign_in
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
@@ -77,8 +79,13 @@ def test_demo_holds_have_different_deadlines_and_one_awaits_approval(app):
         # A hold ends no later than 24 h before the appointment.
         assert b.hold_expires_at <= b.starts_at - timedelta(hours=24)
     intakes = db.session.scalars(select(Intake)).all()
-    assert {i.booking_id for i in intakes} == {b.id for b in held}
-    assert all(i.outcome == "hold" and i.answers for i in intakes)
+    held_ids = {b.id for b in held}
+    held_intakes = [i for i in intakes if i.booking_id in held_ids]
+    assert {i.booking_id for i in held_intakes} == held_ids
+    assert all(i.outcome == "hold" and i.answers for i in held_intakes)
+    # The other screens are those of completed sessions, drawn on the demo's pain chart.
+    others = [i for i in intakes if i.booking_id not in held_ids]
+    assert others and all(i.booking.status is BookingStatus.COMPLETED for i in others)
     pending = db.session.scalars(
         select(Clearance).where(Clearance.approval == ApprovalState.PENDING)
     ).all()
@@ -156,3 +163,13 @@ def test_demo_fortnight_fits_any_start_date(app, now):
             assert not (a.starts_at < b.busy_until and b.starts_at < a.busy_until), (a, b)
     for b in bookings:
         assert not any(c.starts_at < b.busy_until and c.ends_at > b.starts_at for c in closures)
+
+
+def test_the_demo_has_answered_follow_ups_one_flagged_and_one_due(app):
+    seed_demo(now=NOW)
+    answered = db.session.scalars(select(FollowUp).where(FollowUp.answered_at.is_not(None))).all()
+    by_patient = Counter(f.patient_id for f in answered)
+    assert max(by_patient.values()) >= 2  # enough points for the chart
+    assert [f.needs_review for f in answered].count(True) == 1
+    # The worker's first pass sends the one that is due (and only that one).
+    assert run_jobs(NOW)["follow_up"] == 1

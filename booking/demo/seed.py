@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from booking.demo.data import DEMO_PATIENTS, DEMO_PATTERN, ROOMS, SERVICES, THERAPISTS
+from booking.demo.follow_ups import seed_demo_follow_ups
 from booking.extensions import db
 from booking.models import Closure, Room, Service, ServiceDuration, Therapist, WorkingHours
 
@@ -74,6 +75,7 @@ def seed_demo(*, now: datetime, with_bookings: bool = True) -> bool:
     db.session.commit()
     if with_bookings:
         seed_demo_bookings(now)
+        seed_demo_follow_ups(now)
     return True
 
 

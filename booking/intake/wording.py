@@ -15,14 +15,19 @@ CONSENT_TEXT: Final = (
     "and to plan your treatment; only your therapist sees them."
 )
 
-EMERGENCY_MESSAGE: Final = (
+# The advice itself, also given by the follow-up after a session (where no booking is
+# being made, so the sentence about the booking is left off).
+EMERGENCY_ADVICE: Final = (
     "Your answers include symptoms that need urgent medical assessment today. "
-    "Please call {emergency_number} or go to A&E now. We have not made a booking."
+    "Please call {emergency_number} or go to A&E now."
 )
-URGENT_MESSAGE: Final = (
+URGENT_ADVICE: Final = (
     "Please speak to a doctor today before booking massage. If you cannot reach your doctor, "
-    "call {urgent_number}. We have not made a booking."
+    "call {urgent_number}."
 )
+NO_BOOKING_MADE: Final = "We have not made a booking."
+EMERGENCY_MESSAGE: Final = f"{EMERGENCY_ADVICE} {NO_BOOKING_MADE}"
+URGENT_MESSAGE: Final = f"{URGENT_ADVICE} {NO_BOOKING_MADE}"
 # The way back from URGENT (DOMAIN.md section 1), shown under the urgent message.
 URGENT_WAY_BACK: Final = (
     "If a doctor has already seen you about these symptoms since they began, answer yes to "
@@ -111,4 +116,25 @@ def outcome_text(
             parts.append(UNSURE_MESSAGE.format(**numbers))
             parts += [sign.label for sign in assessment.unsure_signs]
         parts.append(URGENT_WAY_BACK)
+    return tuple(parts)
+
+
+def red_flag_advice(
+    assessment: Assessment, *, emergency_number: str, urgent_number: str
+) -> tuple[str, ...]:
+    """The screen's advice for a red flag reported after a session, paragraph by paragraph.
+
+    The same words as :func:`outcome_text` for EMERGENCY and URGENT (the "not sure" signs
+    spelled out), without what only fits a booking: "we have not made a booking" and the
+    way back to a held booking. Empty for any other outcome.
+    """
+    numbers = {"emergency_number": emergency_number, "urgent_number": urgent_number}
+    if assessment.outcome is Outcome.EMERGENCY:
+        return (EMERGENCY_ADVICE.format(**numbers),)
+    if assessment.outcome is not Outcome.URGENT:
+        return ()
+    parts = [URGENT_ADVICE.format(**numbers)]
+    if assessment.unsure_signs:
+        parts.append(UNSURE_MESSAGE.format(**numbers))
+        parts += [sign.label for sign in assessment.unsure_signs]
     return tuple(parts)

@@ -18,6 +18,7 @@ from booking.models.clinical import (
 )
 from booking.models.draft import BookingDraft
 from booking.models.feeds import FeedToken
+from booking.models.followup import FollowUp, FollowUpToken
 from booking.models.notes import StaffNote
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from booking.models.people import Patient, Therapist
@@ -43,6 +44,8 @@ __all__ = [
     "ClinicianKind",
     "Closure",
     "FeedToken",
+    "FollowUp",
+    "FollowUpToken",
     "Intake",
     "ManageToken",
     "MessageKind",

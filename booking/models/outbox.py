@@ -37,6 +37,7 @@ class MessageKind(enum.StrEnum):
     APPOINTMENT_REMINDER = "appointment_reminder"
     TEST = "test"  # ``flask booking mail-test``: checks the mail set-up, no booking
     STAFF_SIGN_IN_ALERT = "staff_sign_in_alert"  # a burst of refused sign-ins, to the staff
+    FOLLOW_UP = "follow_up"  # a day or two after a completed session: how has it been?
 
 
 class OutboxStatus(enum.StrEnum):

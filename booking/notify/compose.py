@@ -32,7 +32,14 @@ from booking.ics import clean_line
 from booking.intake import emergency_signs
 from booking.models import MessageKind
 from booking.notify import headers
-from booking.notify.settings import calendar_uid, clinic_zone, manage_url, public_url, sender
+from booking.notify.settings import (
+    calendar_uid,
+    clinic_zone,
+    follow_up_url,
+    manage_url,
+    public_url,
+    sender,
+)
 
 #: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
 CANCEL_KINDS = frozenset(
@@ -51,10 +58,16 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.APPOINTMENT_REMINDER: "Reminder: {service}, {short}",
     MessageKind.TEST: "Test message from {clinic}",
     MessageKind.STAFF_SIGN_IN_ALERT: "Wrong passwords tried on your {clinic} staff account",
+    # No health words, and not the treatment's name: only that there was a visit.
+    MessageKind.FOLLOW_UP: "A quick question about your visit on {visit_day}",
 }
 
 #: Messages about no booking: no manage link, no invitation.
 NO_BOOKING_KINDS = frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT})
+
+#: Messages about a booking that carry a link but no invitation: the follow-up's link opens
+#: its questions, and the session it asks about is over.
+NO_INVITATION_KINDS = NO_BOOKING_KINDS | {MessageKind.FOLLOW_UP}
 
 SMTP_POLICY = email.policy.SMTP
 
@@ -101,6 +114,7 @@ def _when(value: datetime) -> dict[str, str]:
         "long": f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({place} time, {local:%Z})",
         "short": f"{local:%a} {local.day} {local:%b %H:%M}",
         "time": f"{local:%H:%M}",
+        "day": f"{local:%A} {local.day} {local:%B}",
     }
 
 
@@ -151,6 +165,16 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         context.update(failures=int(snap["failures"]), sources=int(snap["sources"]))
     if item.kind in NO_BOOKING_KINDS:
         return context
+    if item.kind is MessageKind.FOLLOW_UP:
+        # Only when the visit was and until when the link works: no treatment, no therapist.
+        until = snap.get("follow_up_expires_at")
+        context.update(
+            follow_up_url=link,
+            manage_url=None,
+            visit=_when(datetime.fromisoformat(snap["starts_at"])),
+            until=_when(datetime.fromisoformat(until)) if until else None,
+        )
+        return context
     cutoff = snap.get("cancel_cutoff_hours") or config["BOOKING_CANCEL_CUTOFF_HOURS"]
     move_cutoff = snap.get("reschedule_cutoff_hours") or config["BOOKING_RESCHEDULE_CUTOFF_HOURS"]
     expiry = snap.get("hold_expires_at")
@@ -195,6 +219,7 @@ def subject_for(item: QueuedEmail, context: dict[str, Any]) -> str:
         short=when.get("short", ""),
         deadline=deadline.get("short", ""),
         clinic=context["clinic"]["name"],
+        visit_day=(context.get("visit") or {}).get("day", ""),
     )
     return clean_line(subject)
 
@@ -212,9 +237,10 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     ``now`` is the send time (the Date header). Raises :class:`ComposeError` when the
     message cannot be built (e.g. the address cannot be written into a header).
     """
-    link = manage_url(manage_token) if manage_token else None
+    to_link = follow_up_url if item.kind is MessageKind.FOLLOW_UP else manage_url
+    link = to_link(manage_token) if manage_token else None
     context = _context(item, link, now)
-    if link is not None and item.kind not in CANCEL_KINDS and item.kind is not MessageKind.TEST:
+    if link is not None and item.kind not in CANCEL_KINDS and item.kind not in NO_INVITATION_KINDS:
         try:
             facts = _facts(item, link=link, method="REQUEST")
         except (ValueError, KeyError) as error:
@@ -241,7 +267,9 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     message.add_alternative(html_body, subtype="html", charset="utf-8")
 
     calendar = None
-    if item.kind not in NO_BOOKING_KINDS:
+    if item.kind is MessageKind.FOLLOW_UP and link is None:
+        raise ComposeError("a follow-up needs the link to its questions")
+    if item.kind not in NO_INVITATION_KINDS:
         if link is None:
             raise ComposeError("a booking message needs a manage link")
         method: ics.Method = "CANCEL" if item.kind in CANCEL_KINDS else "REQUEST"

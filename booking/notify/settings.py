@@ -108,6 +108,10 @@ def manage_url(token: str) -> str:
     return public_url(f"/manage/{token}")
 
 
+def follow_up_url(token: str) -> str:
+    return public_url(f"/follow-up/{token}")
+
+
 def configuration_problems(config: Mapping[str, Any], *, production: bool) -> list[str]:
     """Return why the mail identity or the public base URL cannot be used (empty: fine).
 

@@ -37,11 +37,12 @@ from booking.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from booking.notify import outbox, transport
+from booking.notify import links, outbox, transport
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.settings import setting
-from booking.services import holds, manage_links
+from booking.services import holds
 from booking.services.audit import Actor
+from booking.services.followup import sending as follow_ups
 from booking.services.locking import write_transaction
 from booking.tokens import token_hash
 
@@ -240,7 +241,7 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
             owner = db.session.scalar(
                 select(OutboxMessage.claimed_by).where(OutboxMessage.id == message_id)
             )
-            token = manage_links.mint(booking_ref, now=now) if booking_ref else None  # type: ignore[arg-type]
+            token = links.mint(item.kind, booking_ref.id, now=now) if booking_ref else None
             email = compose(item, manage_token=token, now=now)
     except _ClaimLost:
         return "gone"
@@ -465,6 +466,7 @@ def run_jobs(now: datetime) -> Counter[str]:
     counts: Counter[str] = Counter()
     counts["hold_expired"] = expire_holds(now)
     counts["waitlist_offered"] = offer_waitlist(now)
+    counts["follow_up"] = follow_ups.queue_due(now)
     with write_transaction():
         counts["hold_reminder"] = _queue_missing(
             MessageKind.HOLD_REMINDER, _hold_reminders(now), now

@@ -137,6 +137,14 @@ EDITABLE: tuple[SettingSpec, ...] = (
         group="Pain screen",
     ),
     SettingSpec(
+        "FOLLOW_UP_DELAY_HOURS",
+        "Follow-up email (hours after a completed session)",
+        minimum=24,
+        maximum=48,
+        hint="24 to 48. The email asks how the patient has been, without health words.",
+        group="Follow-up",
+    ),
+    SettingSpec(
         "CLINIC_EMERGENCY_NUMBER",
         "Emergency number",
         kind="phone",

@@ -21,6 +21,7 @@ from booking.models import (
     Service,
 )
 from booking.services import availability
+from booking.services.followup.screens import screens_since
 
 # The wording of the consent checkbox and of the clearance attestation change rarely; the
 # version is stored beside each answer so we know what the person agreed to.
@@ -140,7 +141,7 @@ def covering_clearance(
 
     DOMAIN.md section 2: a clearance is valid for six months for the same episode; a
     material change in the answers (or restrictions that no longer fit ``service``) needs a
-    new one.
+    new one, and so does a material change reported in a follow-up after the clearance.
     """
     for clearance in _valid_clearances(email, now=now):
         if clearance.screen_answers is None:
@@ -153,6 +154,12 @@ def covering_clearance(
             previous = _parse(clearance.screen_answers)
         except ScreenError:  # answers stored under older rules that no longer parse
             continue
-        if not is_material_change(previous, answers, settings()):
-            return clearance
+        if is_material_change(previous, answers, settings()):
+            continue
+        # What the patient told us after a session counts as a change too, whatever the
+        # new screen says.
+        later = screens_since(email, clearance.attested_at)
+        if any(is_material_change(previous, screen, settings()) for screen in later):
+            continue
+        return clearance
     return None

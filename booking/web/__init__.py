@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from booking.web.auth import bp as auth_bp
     from booking.web.booking_flow import bp as booking_bp
     from booking.web.feeds import bp as feeds_bp
+    from booking.web.followup import bp as follow_up_bp
     from booking.web.health import bp as health_bp
     from booking.web.manage import bp as manage_bp
     from booking.web.public import bp as public_bp
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(follow_up_bp)
     # The API takes JSON without cookies: a cross-site form cannot drive it, so no CSRF.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

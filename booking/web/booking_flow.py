@@ -216,7 +216,9 @@ def health():
     if _choice(data) is None:
         return redirect(url_for("book.choose"))
     form = ScreenForm()
-    answers: dict = data.get("screen") or {}
+    # What the patient told us after their last session starts the screen, to be checked.
+    prefilled = not data.get("screen") and bool(data.get("screen_prefill"))
+    answers: dict = data.get("screen") or data.get("screen_prefill") or {}
     errors: dict[str, str] = {}
     if request.method == "POST":
         consented = form.validate_on_submit()
@@ -248,6 +250,7 @@ def health():
         answers=answers,
         errors=errors,
         step=step_info("book.health"),
+        prefilled=prefilled and request.method == "GET",
     ), (400 if request.method == "POST" else 200)
 
 

@@ -14,7 +14,7 @@ from booking.notify.worker import deliver_due, run_jobs
 from booking.services import bookings, clearance, manage_links, visits
 from booking.services.audit import Actor
 from booking.tokens import new_token, token_hash
-from tests.support.notify import book, ensure_queued, make_clinic, messages
+from tests.support.notify import book, ensure_queued, make_clinic, messages, parse_mail
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)
@@ -121,3 +121,51 @@ def test_no_health_field_reaches_an_email_a_feed_an_api_answer_or_a_log(
             assert word not in lowered, word
     for record in caplog.records:
         assert CANARY.lower() not in record.getMessage().lower()
+
+
+# Words the follow-up email must never carry, in its subject or its bodies: it may be read
+# by anyone who sees the patient's inbox. (The clinic's own name is the one exception.)
+FOLLOW_UP_HEALTH_WORDS = (
+    "pain",
+    "symptom",
+    "numb",
+    "tingl",
+    "bruis",
+    "sore",
+    "massage",
+    "treatment",
+    "health",
+    "doctor",
+    "medical",
+    "999",
+    "red flag",
+    "screen",
+    "clearance",
+    "held",
+)
+
+
+def test_the_follow_up_email_has_no_health_words(mail_app, smtp_server):
+    clinic = make_clinic(service_name="Back massage")
+    start = datetime(2027, 3, 16, 10, 0, tzinfo=UTC)
+    with clock.frozen(NOW):
+        booking = book(clinic, start, now=NOW, hold=False, note=NOTE)
+    visits.mark_arrived(booking.id, actor=Actor.system(), now=start)
+    visits.mark_completed(booking.id, actor=Actor.system(), now=start + timedelta(hours=1))
+    sent_at = start + timedelta(hours=25)
+    run_jobs(sent_at)
+    deliver_due(sent_at)
+
+    (follow_up,) = [r for r in smtp_server.received if b"/follow-up/" in r.data]
+    parsed = parse_mail(follow_up.data)
+    parts = [str(parsed["Subject"])] + [
+        part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"
+    ]
+    assert not [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    name = mail_app.config["CLINIC_NAME"]
+    for part in parts:
+        lowered = part.replace(name, "").replace(name.replace("&", "&amp;"), "").lower()
+        assert CANARY.lower() not in lowered
+        for word in FOLLOW_UP_HEALTH_WORDS:
+            assert word not in lowered, (word, part[:200])
+    assert "visit" in str(parsed["Subject"]).lower()

@@ -15,7 +15,7 @@ from booking.extensions import db
 from booking.models import Patient, StaffRole
 from booking.services import patient_records
 from booking.services.audit import Actor
-from booking.web.reception import bp
+from booking.web.reception import bp, follow_ups
 
 
 @bp.get("/patients")
@@ -43,6 +43,7 @@ def patient(patient_id: int):
         "reception/patients/patient.html",
         patient=found,
         bookings=bookings,
+        **follow_ups.patient_page_context(found, bookings),
         health_visible={
             b.id: patient_records.may_see_health(current_user.role, current_user.therapist_id, b)
             for b in bookings
