@@ -84,10 +84,11 @@ def seed_demo_follow_ups(now: datetime) -> int:
     old = [b for b in completed if b.ends_at <= now - timedelta(hours=48)]
     # The due one: the latest session that ended a day or more ago (the worker sends it).
     due = next((b for b in reversed(completed) if b.ends_at <= now - timedelta(hours=24)), None)
-    by_patient: dict[int, list[Booking]] = {}
+    # The chart's sessions: one patient's with one therapist, who sees them all.
+    by_pair: dict[tuple[int, int], list[Booking]] = {}
     for booking in old:
-        by_patient.setdefault(booking.patient_id, []).append(booking)
-    charted = max(by_patient.values(), key=len, default=[])[-len(CHART) :]
+        by_pair.setdefault((booking.patient_id, booking.therapist_id), []).append(booking)
+    charted = max(by_pair.values(), key=len, default=[])[-len(CHART) :]
     answered = 0
     for booking, (before, after) in zip(charted, CHART[-len(charted) :], strict=True):
         previous = _screen(before)

@@ -88,6 +88,7 @@ def world(app: Flask, demo):
         "token_id": feed.id,
         "block_id": 1,
         "message_id": 1,
+        "follow_up_id": 1,
         "kind": "time_off",
         "admin_email": admin.email,
     }

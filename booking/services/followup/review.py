@@ -77,6 +77,7 @@ def _reason_words(reasons: list[str], screen_after: dict | None) -> tuple[str, .
             rule_words = {rule.code: rule.reason for rule in rules}
         except (ScreenError, ValueError):
             rule_words = {}
+    flagged = {r.partition(":")[2] for r in reasons if r.startswith("red_flag:")}
     words = []
     for reason in reasons:
         kind, _, code = reason.partition(":")
@@ -84,12 +85,12 @@ def _reason_words(reasons: list[str], screen_after: dict | None) -> tuple[str, .
             words.append(f"Red flag: {rule_words.get(code, code)}")
         elif code.startswith("new_rule:"):
             rule = code.removeprefix("new_rule:")
-            words.append(f"New since the screen: {rule_words.get(rule, rule)}")
+            if rule not in flagged:  # a red flag is new by nature: say it once
+                words.append(f"New since the screen: {rule_words.get(rule, rule)}")
         elif code.startswith("new_history:"):
             words.append(f"New since the screen: {code.removeprefix('new_history:')}")
         else:
             words.append(CHANGE_WORDS.get(code, code))
-    # The red-flag rules come back as material changes too; say each thing once.
     return tuple(dict.fromkeys(words))
 
 
