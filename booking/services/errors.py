@@ -53,6 +53,8 @@ class Reason(StrEnum):
     WAITLIST_CAP = "waitlist_cap"
     OFFER_CLAIMED = "offer_claimed"
     OFFER_ENDED = "offer_ended"
+    # The follow-up after a session
+    ALREADY_ANSWERED = "already_answered"
     # Staff accounts
     DUPLICATE_EMAIL = "duplicate_email"
     INVALID_EMAIL = "invalid_email"

@@ -25,7 +25,7 @@ from booking.intake.followup import (
 from booking.intake.wording import red_flag_advice
 from booking.models import FollowUp
 from booking.services import screening
-from booking.services.errors import BookingError
+from booking.services.errors import Reason
 from booking.services.followup import answering
 from booking.services.locking import OutcomeUnknown
 from booking.web import drafts
@@ -115,8 +115,8 @@ def answer(token: str):
         done = answering.submit(follow_up.id, request.form, now=clock.now())
     except answering.FollowUpInvalid as error:
         return _form(token, form, shown, error.errors, 400)
-    except BookingError as error:
-        if error.reason == "answered":
+    except answering.FollowUpError as error:
+        if error.reason is Reason.ALREADY_ANSWERED:
             return _answered(answering.find(token, now=clock.now()) or abort(404), again=True)
         abort(404)
     _prefill_next_screen(done.screen_after.to_data())

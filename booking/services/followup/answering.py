@@ -21,7 +21,7 @@ from booking.intake.followup import (
 from booking.models import FollowUp, FollowUpToken, Intake
 from booking.services import audit, screening
 from booking.services.audit import Actor
-from booking.services.errors import BookingError
+from booking.services.errors import Reason, Refusal
 from booking.services.locking import run_in_write_transaction
 from booking.tokens import looks_like_token, token_hash
 
@@ -43,12 +43,16 @@ def find(token: str, *, now: datetime) -> FollowUp | None:
     )
 
 
-class FollowUpInvalid(BookingError):
+class FollowUpError(Refusal):
+    """A follow-up verb refused: not found, or already answered."""
+
+
+class FollowUpInvalid(FollowUpError):
     """The answers do not validate: ``errors`` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         first = next(iter(errors))
-        super().__init__("invalid", errors[first], field=first)
+        super().__init__(Reason.INVALID, errors[first], field=first)
         self.errors = errors
 
 
@@ -88,8 +92,8 @@ def submit(follow_up_id: int, data, *, now: datetime) -> Answered:
     """Record the patient's answers to a follow-up, once.
 
     Red flags and material changes (``intake.followup.review``) flag the follow-up for the
-    therapist. Raises ``FollowUpInvalid`` (nothing stored) or BookingError("answered")
-    when the follow-up already has answers: the first submission stands.
+    therapist. Raises ``FollowUpInvalid`` (nothing stored), or FollowUpError
+    ("already_answered") when the follow-up already has answers: the first one stands.
     """
     answers = _parse(data)
     settings = screening.settings()
@@ -97,9 +101,9 @@ def submit(follow_up_id: int, data, *, now: datetime) -> Answered:
     def attempt() -> Answered:
         follow_up = db.session.get(FollowUp, follow_up_id, populate_existing=True)
         if follow_up is None:
-            raise BookingError("not_found", "We couldn't find these questions.")
+            raise FollowUpError(Reason.NOT_FOUND, "We couldn't find these questions.")
         if follow_up.answered_at is not None:
-            raise BookingError("answered", ALREADY_ANSWERED)
+            raise FollowUpError(Reason.ALREADY_ANSWERED, ALREADY_ANSWERED)
         previous = previous_screen(follow_up.booking_id)
         found = review(answers, previous, settings)
         after = as_screen(previous, answers)
@@ -118,7 +122,7 @@ def submit(follow_up_id: int, data, *, now: datetime) -> Answered:
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed != 1:
-            raise BookingError("answered", ALREADY_ANSWERED)
+            raise FollowUpError(Reason.ALREADY_ANSWERED, ALREADY_ANSWERED)
         # What was answered is health data: the audit row says only that it was.
         audit.record(
             "follow_up.answered", actor=Actor.patient(), now=now, booking=follow_up.booking

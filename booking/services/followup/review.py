@@ -19,7 +19,7 @@ from booking.intake.followup import Progress, Reaction, parse_follow_up
 from booking.models import Booking, BookingStatus, FollowUp, Intake, Patient, StaffRole
 from booking.services import audit, patient_records, screening
 from booking.services.audit import Actor
-from booking.services.errors import BookingError
+from booking.services.errors import NotAllowed, Reason, Refusal
 from booking.services.locking import run_in_write_transaction, write_transaction
 
 CHANGE_WORDS = {
@@ -180,13 +180,13 @@ def mark_reviewed(
 ) -> FollowUp:
     """Record that the therapist (or an admin) has seen a flagged follow-up.
 
-    Raises BookingError("not_found" | "not_allowed"); a second click changes nothing.
+    Raises Refusal("not_found") or NotAllowed; a second click changes nothing.
     """
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.answered_at is None:
-        raise BookingError("not_found", "We couldn't find that follow-up.")
+        raise Refusal(Reason.NOT_FOUND, "We couldn't find that follow-up.")
     if not patient_records.may_see_health(StaffRole(role), therapist_id, follow_up.booking):
-        raise BookingError("not_allowed", "Only the patient's therapist can do this.")
+        raise NotAllowed("Only the patient's therapist can do this.")
 
     def attempt() -> None:
         changed = db.session.execute(

@@ -15,7 +15,7 @@ from booking import clock
 from booking.models import Booking, Patient, StaffRole
 from booking.services import availability
 from booking.services.audit import Actor
-from booking.services.errors import BookingError
+from booking.services.errors import NotAllowed, Refusal
 from booking.services.followup import review
 from booking.web.reception import bp, pain_chart
 
@@ -73,9 +73,9 @@ def follow_up_seen(follow_up_id: int):
             actor=Actor.staff(current_user.id),
             now=clock.now(),
         )
-    except BookingError as error:
-        if error.reason == "not_allowed":
-            abort(403)
+    except NotAllowed:
+        abort(403)
+    except Refusal:
         abort(404)
     flash("Marked as seen.", "info")
     return redirect(url_for("reception.patient", patient_id=follow_up.patient_id))
