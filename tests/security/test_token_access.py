@@ -15,9 +15,17 @@ from sqlalchemy import func, select
 
 from booking import clock
 from booking.extensions import db
-from booking.models import AuditEvent, Booking, BookingStatus, Clearance, OutboxMessage
+from booking.models import (
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    Clearance,
+    FollowUp,
+    OutboxMessage,
+)
 from booking.services import catalog_admin, manage_links
 from booking.services.audit import Actor
+from booking.services.followup import sending as follow_up_sending
 from booking.tokens import new_token
 from tests.security import booking_with_token
 from tests.support.database import DEFAULT_NOW
@@ -43,6 +51,8 @@ ROUTES = [
     ("POST", "/manage/{}/clearance", CLEARANCE),
     ("GET", "/manage/{}/calendar.ics", None),
     ("GET", "/feeds/{}.ics", None),
+    ("GET", "/follow-up/{}", None),
+    ("POST", "/follow-up/{}", {"pain_now": "3", "progress": "better"}),
 ]
 IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -114,8 +124,16 @@ def tokens(app):
         therapist_id=None, label="Old", actor=Actor.system(), now=DEFAULT_NOW
     )
     catalog_admin.revoke_feed_token(old_feed, actor=Actor.system(), now=DEFAULT_NOW)
+    # A follow-up's link, and one whose follow-up has expired (its "revoked").
+    for done, expires in ((booking, DEFAULT_NOW + timedelta(days=7)), (old, DEFAULT_NOW)):
+        db.session.add(FollowUp(booking_id=done.id, patient_id=done.patient_id, expires_at=expires))
+    db.session.flush()
+    follow_up = follow_up_sending.mint(booking.id, now=DEFAULT_NOW)
+    expired_follow_up = follow_up_sending.mint(old.id, now=DEFAULT_NOW)
     db.session.commit()
     return {
+        "follow_up": follow_up,
+        "expired_follow_up": expired_follow_up,
         "booking": booking,
         "manage": manage_token,
         "revoked_manage": revoked_manage,
@@ -130,6 +148,8 @@ def test_every_wrong_token_gets_the_same_404_and_changes_nothing(
 ):
     if path.startswith("/feeds/"):
         token, other, revoked = tokens["feed"], tokens["manage"], tokens["revoked_feed"]
+    elif path.startswith("/follow-up/"):
+        token, other, revoked = tokens["follow_up"], tokens["manage"], tokens["expired_follow_up"]
     else:
         token, other, revoked = tokens["manage"], tokens["feed"], tokens["revoked_manage"]
     baseline = send(client, "GET", "/manage/{}", new_token(), None)
