@@ -44,10 +44,14 @@ def _postgresql_timeouts(app: Flask) -> str:
     A request stuck behind a lock (a migration, a long admin transaction) is refused after
     ``DATABASE_LOCK_TIMEOUT_MS`` with SQLSTATE 55P03, which the error handlers answer with a
     quick 503, instead of holding a worker until gunicorn kills it.
+
+    The session's time zone is UTC whatever the server's default: every column is a UTC
+    instant, and psycopg then returns them with ``datetime.UTC`` itself, so the thousands
+    of instants of an availability window need no conversion at all.
     """
     statement_ms = int(app.config["DATABASE_STATEMENT_TIMEOUT_MS"])
     lock_ms = int(app.config["DATABASE_LOCK_TIMEOUT_MS"])
-    return f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
+    return f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms} -c timezone=UTC"
 
 
 def init_app(app: Flask) -> None:

@@ -206,9 +206,14 @@ def load_window(
         exclude_booking_id,
     )
     # exec_driver_sql: no compiling per call, no type processing; the rows are the driver's
-    # values, converted by _window_from_rows with one call per instant.
+    # own tuples, fetched from its cursor (wrapping each in a Row would cost more than the
+    # conversion), turned into values by _window_from_rows with one call per instant.
     with _collector_paused():
-        rows = db.session.connection().exec_driver_sql(sql, params).all()
+        result = db.session.connection().exec_driver_sql(sql, params)
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
         return _window_from_rows(service_id, rows)
 
 
