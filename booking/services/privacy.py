@@ -22,6 +22,8 @@ from booking.models import (
     Booking,
     BookingStatus,
     Clearance,
+    FollowUp,
+    FollowUpToken,
     Intake,
     ManageToken,
     OutboxMessage,
@@ -235,12 +237,12 @@ def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureRep
 
     In order: future held and confirmed bookings are cancelled without an email (the
     address is about to go) and each cancellation is audited; every manage link is revoked;
-    screen answers (the intake rows), clearances and staff notes are deleted; bookings keep
-    their facts but their contact fields become "erased" and the note empty; emails not yet
-    sent are skipped and every email's address, name and error are scrubbed; the audit
-    trail stays, with free text in its details replaced by "erased"; the patient row stays
-    (bookings point at it) as "Erased patient", ``erased-<id>@invalid``, no phone.
-    Idempotent. Raises BookingError("not_found").
+    screen answers (the intake rows), follow-ups (with their links), clearances and staff
+    notes are deleted; bookings keep their facts but their contact fields become "erased"
+    and the note empty; emails not yet sent are skipped and every email's address, name
+    and error are scrubbed; the audit trail stays, with free text in its details replaced
+    by "erased"; the patient row stays (bookings point at it) as "Erased patient",
+    ``erased-<id>@invalid``, no phone. Idempotent. Raises BookingError("not_found").
     """
     _patient(patient_id)
 
@@ -260,6 +262,10 @@ def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureRep
             )
         )
         notes = _deleted(delete(StaffNote).where(StaffNote.booking_id.in_(ids)))
+        # The follow-ups' answers are health data too; their links go with them.
+        follow_ups = select(FollowUp.id).where(FollowUp.patient_id == patient.id)
+        db.session.execute(delete(FollowUpToken).where(FollowUpToken.follow_up_id.in_(follow_ups)))
+        db.session.execute(delete(FollowUp).where(FollowUp.patient_id == patient.id))
         anonymised = db.session.execute(
             update(Booking)
             .where(Booking.id.in_(ids))

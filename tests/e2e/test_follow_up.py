@@ -62,6 +62,7 @@ def test_follow_up_form_on_a_phone(page, server):
     assert page.locator(".score-scale input[name=pain_now]").count() == 11
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _answer(page, pain=3)
+    page.locator("#q-pain_now").scroll_into_view_if_needed()
     snap(page, "follow-up-form")
     assert_accessible(page)
     page.get_by_role("button", name="Send my answers").click()

@@ -23,7 +23,8 @@ from booking.models import (
     FollowUpToken,
     StaffRole,
 )
-from booking.services import screening
+from booking.services import privacy, screening
+from booking.services.audit import Actor
 from tests.followup.helpers import END, completed_session, follow_up_of, link_token, send_follow_ups
 from tests.support.screens import fine
 from tests.web.test_reception_patients import client_for
@@ -277,3 +278,13 @@ def test_only_hashes_of_the_links_are_stored(mail_app, smtp_server):
     stored = db.session.scalars(select(FollowUpToken.token_hash)).all()
     assert token not in stored and len(stored) == 1
     assert db.session.scalar(select(func.count()).select_from(FollowUp)) == 1
+
+
+def test_erasing_the_patient_deletes_their_follow_ups_and_links(mail_app, smtp_server):
+    booking, token, client = opened(mail_app, smtp_server)
+    post(client, token, answers(note=CANARY))
+    privacy.erase_patient(booking.patient_id, actor=Actor.system(), now=SENT + timedelta(days=1))
+    assert db.session.scalar(select(func.count()).select_from(FollowUp)) == 0
+    assert db.session.scalar(select(func.count()).select_from(FollowUpToken)) == 0
+    with clock.frozen(SENT + timedelta(days=1)):
+        assert client.get(f"/follow-up/{token}").status_code == 404

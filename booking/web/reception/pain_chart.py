@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 WIDTH = 560
 HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 36, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 36, 36, 16, 40
 
 
 @dataclass(frozen=True)
