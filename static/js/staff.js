@@ -50,3 +50,23 @@
 
   window.setInterval(mark, 60 * 1000);
 })();
+
+// Waitlist offers: the countdown the server wrote ticks down in place. Without this file
+// the page shows the time left when it was made and the clock time the offer ends.
+(function () {
+  "use strict";
+  var clocks = document.querySelectorAll("[data-countdown]");
+  if (!clocks.length) { return; }
+
+  function tick() {
+    var now = Date.now();
+    clocks.forEach(function (el) {
+      var left = Math.floor((Date.parse(el.getAttribute("data-countdown")) - now) / 60000);
+      if (left <= 0) { el.textContent = "ended (reload for the next offer)"; return; }
+      var hours = Math.floor(left / 60), mins = left % 60;
+      el.textContent = (hours ? hours + " h " + mins + " min" : mins + " min") + " left";
+    });
+  }
+
+  window.setInterval(tick, 30 * 1000);
+})();

@@ -44,6 +44,7 @@ from booking.web.reception import (  # noqa: E402
     patients,
     privacy,
     schedule_blocks,
+    waitlist,
     week,
 )
 
@@ -62,5 +63,6 @@ __all__ = [
     "patients",
     "privacy",
     "schedule_blocks",
+    "waitlist",
     "week",
 ]

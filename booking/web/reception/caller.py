@@ -24,6 +24,8 @@ from booking.models import BookingSource, BookingStatus, Patient
 from booking.services import bookings, catalog, screening
 from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
+from booking.services.waitlist import desk
+from booking.services.waitlist import entries as waitlist_entries
 from booking.web import picker
 from booking.web.booking_flow import MULTI_CHOICE_FIELDS
 from booking.web.reception import bp, free_times
@@ -54,6 +56,12 @@ def _search_patients(q: str) -> list[Patient]:
     return list(
         db.session.scalars(select(Patient).where(or_(*conditions)).order_by(Patient.name).limit(20))
     )
+
+
+def _waiting_entry():
+    """The waitlist entry this caller is being booked from, if it is still waiting."""
+    entry = desk.find(request.values.get("waitlist", ""))
+    return entry if entry is not None and entry.ended_at is None else None
 
 
 def _caller_choice(form: NewBookingForm):
@@ -141,6 +149,7 @@ def new_booking():
     q = request.args.get("q", "")
     return render_template(
         "reception/new_booking.html",
+        waiting=_waiting_entry(),
         form=form,
         picker=week,
         q=q,
@@ -185,6 +194,10 @@ def _book_for_caller(form: NewBookingForm, screen):
         return None
     service, minutes, therapist_id = choice
     override = bool(form.override.data)
+    waiting = _waiting_entry()
+    # The caller's own offer in flight holds this very time: booking it consumes the offer.
+    offer = waiting and waitlist_entries.open_offer(waiting)
+    reservation_id = offer.reservation_id if offer and offer.starts_at == start else None
     try:
         result = bookings.book(
             bookings.BookingRequest(
@@ -203,6 +216,7 @@ def _book_for_caller(form: NewBookingForm, screen):
                 override_reason=form.override_reason.data if override else "",
                 count_screen=True,
                 restriction_override_reason=form.restriction_override_reason.data or "",
+                reservation_id=reservation_id,
             ),
             actor=staff_actor(),
             now=now,
@@ -211,6 +225,8 @@ def _book_for_caller(form: NewBookingForm, screen):
         show_refusal(form, refusal, override=override)
         return None
     booked = result.booking
+    if waiting is not None:
+        desk.end_booked(waiting.id, booked.public_id, actor=staff_actor(), now=now)
     if not booked.patient.email and not booked.contact_email:
         flash(
             "Booked for a phone-only caller: no emails will be sent. Read the details out, "
