@@ -26,7 +26,13 @@ from booking.models.schedule import Closure, Room, TimeOff, WorkingHours
 from booking.models.settings import ClinicSetting
 from booking.models.sign_in import SignInThrottle
 from booking.models.staff import StaffRole, StaffUser
-from booking.models.waitlist import OfferState, WaitlistEntry, WaitlistOffer, WaitlistToken
+from booking.models.waitlist import (
+    FreedTime,
+    OfferState,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistToken,
+)
 
 __all__ = [
     "ActorKind",
@@ -46,6 +52,7 @@ __all__ = [
     "FeedToken",
     "FollowUp",
     "FollowUpToken",
+    "FreedTime",
     "Intake",
     "ManageToken",
     "MessageKind",

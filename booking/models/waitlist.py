@@ -151,3 +151,25 @@ class WaitlistOffer(db.Model):
     service: Mapped[Service] = relationship()
     therapist: Mapped[Therapist] = relationship()
     reservation: Mapped[Booking | None] = relationship(foreign_keys=[reservation_id])
+
+
+class FreedTime(db.Model):
+    """A booked time that came free before it began: the denominator of the refill share.
+
+    Written by the verb that frees it (cancelling, a hold expiring or released, a
+    reschedule away) in the same transaction, so the figure counts what really happened.
+    Holds no patient detail: the time, who would have given it, and why it came free.
+    """
+
+    __tablename__ = "freed_times"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    freed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    cause: Mapped[str] = mapped_column(String(16))  # cancelled | expired | released | moved
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True
+    )

@@ -38,6 +38,7 @@ from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import (
     audit,
     availability,
+    freed,
     holds,
     manage_links,
     patients,
@@ -737,6 +738,14 @@ def reschedule(
         ).rowcount
         if moved != 1:
             raise BookingError("not_active", "This booking can no longer be changed.")
+        freed.record(
+            booking,
+            "moved",
+            now=now,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            therapist_id=booking.therapist_id,
+        )
         if offer is not None:
             offer.booking_id = booking.id
         if notify:
@@ -806,6 +815,7 @@ def cancel(
         ).rowcount
         if changed != 1:
             raise BookingError("not_active", "This booking is no longer active.")
+        freed.record(booking, "cancelled", now=now)
         if notify:
             outbox.queue(MessageKind.CANCELLED, booking, now=now)
         audit.record("booking.cancelled", actor=actor, now=now, booking=booking, notified=notify)

@@ -26,7 +26,7 @@ from booking.models import (
     MessageKind,
 )
 from booking.notify import outbox
-from booking.services import audit, availability, holds, reasons, screening
+from booking.services import audit, availability, freed, holds, reasons, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
@@ -276,6 +276,8 @@ def _transition(booking: Booking, old: BookingStatus, new: BookingStatus, *, now
     ).rowcount
     if changed != 1:
         raise BookingError("not_held", "This booking isn't waiting for a clearance any more.")
+    if new is BookingStatus.RELEASED:
+        freed.record(booking, "released", now=now)
 
 
 def _record(

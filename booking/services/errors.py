@@ -53,6 +53,10 @@ class Reason(StrEnum):
     WAITLIST_CAP = "waitlist_cap"
     OFFER_CLAIMED = "offer_claimed"
     OFFER_ENDED = "offer_ended"
+    NOT_WAITING = "not_waiting"
+    ALREADY_OFFERED = "already_offered"
+    NOT_FREE = "not_free"
+    NO_OFFER = "no_offer"
     # The follow-up after a session
     ALREADY_ANSWERED = "already_answered"
     # Staff accounts

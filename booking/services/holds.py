@@ -9,7 +9,7 @@ from sqlalchemy import exists, or_, select, update
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, MessageKind
 from booking.notify import outbox
-from booking.services import audit
+from booking.services import audit, freed
 from booking.services.audit import Actor
 
 
@@ -69,6 +69,7 @@ def expire_overdue(
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed:
+            freed.record(booking, "expired", now=now)
             audit.record("booking.hold_expired", actor=actor, now=now, booking=booking)
             outbox.queue(MessageKind.HOLD_EXPIRED, booking, now=now)
             expired.append(booking)

@@ -31,7 +31,7 @@ from booking.models import (
     Patient,
     StaffNote,
 )
-from booking.services import audit
+from booking.services import audit, freed
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction, write_transaction
@@ -339,6 +339,7 @@ def _cancel_future(ids: list[int], *, actor: Actor, now: datetime) -> int:
             notified=False,
             reason="patient_erased",
         )
+        freed.record(booking, "cancelled", now=now)
     return len(future)
 
 
