@@ -26,7 +26,9 @@ from booking.extensions import limiter
 
 F = TypeVar("F", bound=Callable)
 
-SUBMIT_ENDPOINTS = frozenset({"book.review", "api.create_booking"})
+SUBMIT_ENDPOINTS = frozenset(
+    {"book.review", "api.create_booking", "api.join_waitlist", "api.claim_offer"}
+)
 _ENVIRON_EMAIL = "booking.submitted_email"
 
 

@@ -85,6 +85,8 @@ class WaitlistEntry(db.Model):
     # leave the working day needed to get cleared. Not health detail by itself.
     needs_clearance: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # The API's idempotency key (hashed into its own namespace): a retry finds this entry.
+    form_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,4 +1,5 @@
-"""Freed times: each booked time that came free before it began (the refill figures)
+"""Freed times: each booked time that came free before it began (the refill figures);
+waitlist entries keep the API's idempotency key
 
 Revision ID: 7c3a9e51d2f4
 Revises: 7f3a9c1e5d20
@@ -33,8 +34,14 @@ def upgrade():
         ),
     )
     op.create_index("ix_freed_times_freed_at", "freed_times", ["freed_at"])
+    with op.batch_alter_table("waitlist_entries") as batch_op:
+        batch_op.add_column(sa.Column("form_key", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint("uq_waitlist_entries_form_key", ["form_key"])
 
 
 def downgrade():
+    with op.batch_alter_table("waitlist_entries") as batch_op:
+        batch_op.drop_constraint("uq_waitlist_entries_form_key", type_="unique")
+        batch_op.drop_column("form_key")
     op.drop_index("ix_freed_times_freed_at", table_name="freed_times")
     op.drop_table("freed_times")

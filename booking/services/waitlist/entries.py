@@ -45,6 +45,7 @@ class JoinRequest:
     over_18: bool = True
     booking_id: int | None = None  # a booking the patient would move earlier
     source: BookingSource = BookingSource.ONLINE
+    form_key: str | None = None  # an API idempotency key: one entry per key
 
 
 def mint(entry: WaitlistEntry, *, now: datetime) -> str:
@@ -157,6 +158,7 @@ def join(request: JoinRequest, *, actor: Actor, now: datetime) -> tuple[Waitlist
             screen_answers=request.screen.to_data() if request.screen else None,
             screened_at=now if request.screen else None,
             needs_clearance=needs_clearance,
+            form_key=request.form_key,
             joined_at=now,
             updated_at=now,
         )

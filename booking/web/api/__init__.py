@@ -5,6 +5,7 @@ No cookies, so no CSRF; errors are JSON ``{"error": {"code", "message", "fields"
 
 - ``availability``: the services and their free start times;
 - ``bookings``: create, read, reschedule, cancel and attest clearance;
+- ``waitlist``: join, view and leave by the entry's token, claim an offer;
 - ``openapi``: the OpenAPI document, built from ``schemas`` and this route table.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from booking import limits
-from booking.web.api import availability, bookings, errors, openapi
+from booking.web.api import availability, bookings, errors, openapi, waitlist
 
 ROUTES = (
     ("GET", "/services", availability.services),
@@ -23,6 +24,10 @@ ROUTES = (
     ("POST", "/bookings/<token>/reschedule", bookings.reschedule_booking),
     ("POST", "/bookings/<token>/cancel", bookings.cancel_booking),
     ("POST", "/bookings/<token>/clearance", bookings.attest_clearance),
+    ("POST", "/waitlist", waitlist.join_waitlist),
+    ("GET", "/waitlist/<token>", waitlist.get_waitlist_entry),
+    ("POST", "/waitlist/<token>/leave", waitlist.leave_waitlist),
+    ("POST", "/waitlist/<token>/offers/<offer>/claim", waitlist.claim_offer),
     ("GET", "/openapi.json", openapi.openapi_document),
 )
 
@@ -30,5 +35,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limits.api(bp)
 bp.register_error_handler(errors.ApiError, errors.answer)
 bp.after_request(bookings.never_cached)
+bp.after_request(waitlist.never_cached)
 for method, rule, view in ROUTES:
     bp.add_url_rule(rule, view_func=view, methods=[method])
