@@ -307,9 +307,13 @@ MALFORMED = [
 ]
 
 
-def api_post_paths(app: Flask, token: str) -> list[str]:
+def api_post_paths(app: Flask, token: str, waitlist: tuple[str, str]) -> list[str]:
+    """Every POST route of the API, with live tokens: a booking's, a waitlist entry's."""
+    entry_token, offer = waitlist
     paths = [
-        rule.rule.replace("<token>", token)
+        rule.rule.replace("<token>", entry_token if "/waitlist/" in rule.rule else token).replace(
+            "<offer>", offer
+        )
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/") and "POST" in (rule.methods or ())
     ]
@@ -318,12 +322,41 @@ def api_post_paths(app: Flask, token: str) -> list[str]:
     return paths
 
 
+def waiting_with_an_offer() -> tuple[str, str]:
+    """A demo patient on the waitlist with an offer open: their token and the offer's id."""
+    from booking.models import Service, WaitlistOffer
+    from booking.services.audit import Actor
+    from booking.services.waitlist import entries
+    from booking.services.waitlist.offering import offer_free_times
+
+    service = db.session.scalar(select(Service).where(Service.slug == "therapeutic-back-massage"))
+    day = (DEFAULT_NOW + timedelta(days=5)).date()
+    entry, token = entries.join(
+        entries.JoinRequest(
+            service_id=service.id,
+            minutes=60,
+            first_day=day,
+            last_day=day,
+            name="Wendy Waiting",
+            email="wendy@example.org",
+            phone="+447700900456",
+            screen=fine(),
+        ),
+        actor=Actor.patient(),
+        now=DEFAULT_NOW,
+    )
+    assert offer_free_times(now=DEFAULT_NOW) == 1
+    offer = db.session.scalar(select(WaitlistOffer).where(WaitlistOffer.entry_id == entry.id))
+    return token, offer.public_id
+
+
 def test_malformed_json_on_every_api_post_route_is_400_or_415(app, client, demo):
     _, token = booking_with_token(
         status=BookingStatus.HELD, hold_expires_at=DEFAULT_NOW + timedelta(hours=30)
     )
+    waitlist = waiting_with_an_offer()
     before = state()
-    for path in api_post_paths(app, token):
+    for path in api_post_paths(app, token, waitlist):
         for body in MALFORMED:
             response = client.post(path, data=body, content_type="application/json")
             assert response.status_code == 400, (path, body[:30], response.status_code)

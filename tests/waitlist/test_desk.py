@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from booking import clock
 from booking.extensions import db
@@ -216,8 +216,16 @@ def test_booking_a_waiting_caller_by_phone_ends_the_entry(page):
     first, _ = join(service.id, 1)
     assert offer_free_times(now=NOW) == 1  # the caller's own offer holds 10:00
     ref = entry(first).public_id
-    shown = client.get("/reception/book", query_string={"waitlist": ref})
+    shown = client.get(
+        "/reception/book",
+        query_string={
+            "waitlist": ref,
+            "option": f"{service.slug}:60",
+            "start": THURSDAY_10.isoformat(),
+        },
+    )
     assert "from the waitlist" in shown.text
+    assert "the time kept for Waiting 1 by their waitlist offer" in shown.text
     data = {
         "option": f"{service.slug}:60",
         "therapist": "",
@@ -246,3 +254,20 @@ def test_a_therapist_sees_the_page_too(app, clinic):
     with clock.frozen(NOW):
         client, _ = signed_in(app, StaffRole.THERAPIST, therapist_id=clinic[1].id)
         assert client.get("/reception/waitlist").status_code == 200
+
+
+def test_the_demo_shows_patients_waiting_and_an_offer_in_flight(app):
+    from booking.demo import seed_demo
+    from booking.models import OutboxMessage, Service
+
+    seed_demo(now=NOW)
+    with clock.frozen(NOW):
+        client, _ = signed_in(app)
+        offer = db.session.scalar(select(WaitlistOffer))
+        service = db.session.get(Service, offer.service_id)
+        day = offer.starts_at.date().isoformat()
+        html = client.get(
+            "/reception/waitlist", query_string={"service": service.slug, "date": day}
+        ).text
+    assert "3 waiting" in html and "25 min left" in html
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0

@@ -147,9 +147,14 @@ def new_booking():
             therapist_id=choice[2],
         )
     q = request.args.get("q", "")
+    waiting = _waiting_entry()
+    # The caller's own waitlist offer keeps this time for them: it is theirs to book.
+    own_offer = waiting and waitlist_entries.open_offer(waiting)
+    kept_for_caller = bool(own_offer) and own_offer.starts_at == chosen_start
     return render_template(
         "reception/new_booking.html",
-        waiting=_waiting_entry(),
+        waiting=waiting,
+        kept_for_caller=kept_for_caller,
         form=form,
         picker=week,
         q=q,
