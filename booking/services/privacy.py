@@ -88,9 +88,9 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
     """Return everything held about the patient as JSON-ready data; audit it and commit.
 
     Contents: contact details; each booking with what was typed on it, its screen answers
-    (decrypted), outcome and flags, clearances, staff notes, audit events and the emails
-    sent about it (kind, address, status, times: never their bodies). Raises
-    BookingError("not_found").
+    (decrypted), outcome and flags, clearances, the follow-ups after sessions and their
+    answers, staff notes, audit events and the emails sent about it (kind, address,
+    status, times: never their bodies). Raises BookingError("not_found").
     """
     patient = _patient(patient_id)
     bookings = _bookings_of(patient.id)
@@ -123,6 +123,11 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
         )
     )
+    follow_ups = list(
+        db.session.scalars(
+            select(FollowUp).where(FollowUp.patient_id == patient.id).order_by(FollowUp.id)
+        )
+    )
     public_ids = {b.id: b.public_id for b in bookings}
     data = {
         "format": EXPORT_FORMAT,
@@ -143,6 +148,17 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
                 "note": n.body,
             }
             for n in notes
+        ],
+        "follow_ups": [
+            {
+                "booking": public_ids.get(f.booking_id),
+                "sent_at": _iso(f.created_at),
+                "answered_at": _iso(f.answered_at),
+                "answers": f.answers,
+                "flagged_for_therapist": f.needs_review,
+                "seen_by_therapist_at": _iso(f.reviewed_at),
+            }
+            for f in follow_ups
         ],
         "audit_events": [
             {

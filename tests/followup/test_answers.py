@@ -288,3 +288,12 @@ def test_erasing_the_patient_deletes_their_follow_ups_and_links(mail_app, smtp_s
     assert db.session.scalar(select(func.count()).select_from(FollowUpToken)) == 0
     with clock.frozen(SENT + timedelta(days=1)):
         assert client.get(f"/follow-up/{token}").status_code == 404
+
+
+def test_the_patients_export_carries_their_follow_ups(mail_app, smtp_server):
+    booking, token, client = opened(mail_app, smtp_server)
+    post(client, token, answers(pain="4", note=CANARY))
+    data = privacy.export_patient(booking.patient_id, actor=Actor.system(), now=SENT)
+    (exported,) = data["follow_ups"]
+    assert exported["booking"] == booking.public_id
+    assert exported["answers"]["pain_now"] == 4 and exported["answers"]["reaction_text"] == CANARY
