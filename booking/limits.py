@@ -27,7 +27,15 @@ from booking.extensions import limiter
 F = TypeVar("F", bound=Callable)
 
 SUBMIT_ENDPOINTS = frozenset(
-    {"book.review", "api.create_booking", "api.join_waitlist", "api.claim_offer"}
+    {
+        "book.review",
+        "api.create_booking",
+        "api.join_waitlist",
+        "api.claim_offer",
+        "waitlist.join",
+        "waitlist.earlier",
+        "waitlist.claim",
+    }
 )
 _ENVIRON_EMAIL = "booking.submitted_email"
 

@@ -26,7 +26,7 @@ from flask.logging import default_handler
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 # The segment after these prefixes is a capability token (dots end it: "<token>.ics").
-_TOKEN_IN_PATH = re.compile(r"(/(?:manage|feeds|api/v1/bookings)/)[^/\s?#\"'.<>]+")
+_TOKEN_IN_PATH = re.compile(r"(/(?:manage|feeds|waitlist|api/v1/bookings)/)[^/\s?#\"'.<>]+")
 MASK = "***"
 _ENVIRON_ID = "booking.request_id"
 _ENVIRON_STARTED = "booking.request_started"

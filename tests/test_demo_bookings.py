@@ -163,7 +163,9 @@ def test_demo_fortnight_fits_any_start_date(app, now):
     bookings = all_bookings()
     assert sum(b.status is BookingStatus.HELD for b in bookings) == 3
     closures = db.session.scalars(select(Closure)).all()
-    for a, b in combinations(bookings, 2):
+    # A cancelled time is free again: the full day books it for someone else.
+    taking_time = [b for b in bookings if b.status is not BookingStatus.CANCELLED]
+    for a, b in combinations(taking_time, 2):
         if a.therapist_id == b.therapist_id or a.room_id == b.room_id:
             assert not (a.starts_at < b.busy_until and b.starts_at < a.busy_until), (a, b)
     for b in bookings:
@@ -178,3 +180,25 @@ def test_the_demo_has_answered_follow_ups_one_flagged_and_one_due(app):
     assert [f.needs_review for f in answered].count(True) == 1
     # The worker's first pass sends the one that is due (and only that one).
     assert run_jobs(NOW)["follow_up"] == 1
+
+
+def test_the_demo_has_a_full_day_to_try_the_waitlist_on(app):
+    from booking.demo.full_day import FULL_MINUTES, FULL_SERVICE, full_day_for
+    from booking.models import Service
+    from booking.services import availability
+
+    seed_demo(now=NOW)
+    day = full_day_for(NOW.date())
+    assert day.weekday() == 2 and day >= NOW.date() + timedelta(days=2)
+    service = db.session.scalar(select(Service).where(Service.slug == FULL_SERVICE))
+    assert availability.slots_for(service, FULL_MINUTES, day, day, now=NOW).slots == []
+    on_the_day = [
+        b
+        for b in all_bookings()
+        if b.starts_at.astimezone(LONDON).date() == day and b.status is BookingStatus.CONFIRMED
+    ]
+    assert len(on_the_day) >= 6  # a real day's worth, each one a time reception can cancel
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    # The next Wednesday still has times: only the one day is full.
+    later_day = day + timedelta(days=7)
+    assert availability.slots_for(service, FULL_MINUTES, later_day, later_day, now=NOW).slots

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from booking.demo.data import DEMO_PATIENTS, DEMO_PATTERN, ROOMS, SERVICES, THERAPISTS
 from booking.demo.follow_ups import seed_demo_follow_ups
+from booking.demo.full_day import fill_a_day
 from booking.demo.waitlist import seed_demo_waitlist
 from booking.extensions import db
 from booking.models import Closure, Room, Service, ServiceDuration, Therapist, WorkingHours
@@ -76,6 +77,7 @@ def seed_demo(*, now: datetime, with_bookings: bool = True) -> bool:
     db.session.commit()
     if with_bookings:
         seed_demo_bookings(now)
+        fill_a_day(now)  # before the waitlist, whose demo patients wait for free days
         seed_demo_follow_ups(now)
         seed_demo_waitlist(now)
     return True

@@ -38,6 +38,8 @@ class MessageKind(enum.StrEnum):
     TEST = "test"  # ``flask booking mail-test``: checks the mail set-up, no booking
     STAFF_SIGN_IN_ALERT = "staff_sign_in_alert"  # a burst of refused sign-ins, to the staff
     FOLLOW_UP = "follow_up"  # a day or two after a completed session: how has it been?
+    WAITLIST_JOINED = "waitlist_joined"  # on the waitlist: the entry's own link
+    WAITLIST_OFFER = "waitlist_offer"  # a freed time reserved for the patient: claim or decline
 
 
 class OutboxStatus(enum.StrEnum):

@@ -40,6 +40,8 @@ from booking.notify.settings import (
     public_url,
     sender,
 )
+from booking.notify.waitlist_mail import WAITLIST_KINDS, waitlist_url
+from booking.notify.waitlist_mail import context as waitlist_context
 
 #: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
 CANCEL_KINDS = frozenset(
@@ -60,10 +62,13 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.STAFF_SIGN_IN_ALERT: "Wrong passwords tried on your {clinic} staff account",
     # No health words, and not the treatment's name: only that there was a visit.
     MessageKind.FOLLOW_UP: "A quick question about your visit on {visit_day}",
+    MessageKind.WAITLIST_JOINED: "You're on the waitlist: {service}",
+    MessageKind.WAITLIST_OFFER: "A time has come up: {service}, {short}. Reply by {deadline}",
 }
 
-#: Messages about no booking: no manage link, no invitation.
-NO_BOOKING_KINDS = frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT})
+#: Messages about no booking: no manage link, no invitation (waitlist ones carry their
+#: entry's link instead).
+NO_BOOKING_KINDS = frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT}) | WAITLIST_KINDS
 
 #: Messages about a booking that carry a link but no invitation: the follow-up's link opens
 #: its questions, and the session it asks about is over.
@@ -163,6 +168,8 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
     }
     if item.kind is MessageKind.STAFF_SIGN_IN_ALERT:
         context.update(failures=int(snap["failures"]), sources=int(snap["sources"]))
+    if item.kind in WAITLIST_KINDS:
+        context.update(waitlist_context(snap, _when))
     if item.kind in NO_BOOKING_KINDS:
         return context
     if item.kind is MessageKind.FOLLOW_UP:
@@ -237,8 +244,13 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     ``now`` is the send time (the Date header). Raises :class:`ComposeError` when the
     message cannot be built (e.g. the address cannot be written into a header).
     """
-    to_link = follow_up_url if item.kind is MessageKind.FOLLOW_UP else manage_url
-    link = to_link(manage_token) if manage_token else None
+    if item.kind in WAITLIST_KINDS:
+        if not manage_token:
+            raise ComposeError("a waitlist message needs its entry's link")
+        link = waitlist_url(manage_token, item.snapshot)
+    else:
+        to_link = follow_up_url if item.kind is MessageKind.FOLLOW_UP else manage_url
+        link = to_link(manage_token) if manage_token else None
     context = _context(item, link, now)
     if link is not None and item.kind not in CANCEL_KINDS and item.kind not in NO_INVITATION_KINDS:
         try:

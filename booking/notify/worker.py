@@ -36,15 +36,16 @@ from booking.models import (
     MessageKind,
     OutboxMessage,
     OutboxStatus,
+    WaitlistToken,
 )
-from booking.notify import links, outbox, transport
+from booking.notify import links, outbox, transport, waitlist_mail
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.settings import setting
 from booking.services import holds
 from booking.services.audit import Actor
 from booking.services.followup import sending as follow_ups
 from booking.services.locking import write_transaction
-from booking.tokens import token_hash
+from booking.tokens import new_token, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,10 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
     if _stale_reminder(message, booking, now):
         _finish(message_id, status=OutboxStatus.SKIPPED, error="the booking changed since")
         return "skipped"
+    waitlist = message.kind in waitlist_mail.WAITLIST_KINDS
+    if waitlist and waitlist_mail.is_stale(message.kind, item.snapshot):
+        _finish(message_id, status=OutboxStatus.SKIPPED, error="the waitlist entry changed since")
+        return "skipped"
     booking_ref = _BookingRef(booking.id) if booking is not None else None
     session.rollback()
 
@@ -241,7 +246,10 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
             owner = db.session.scalar(
                 select(OutboxMessage.claimed_by).where(OutboxMessage.id == message_id)
             )
-            token = links.mint(item.kind, booking_ref.id, now=now) if booking_ref else None
+            if waitlist:
+                token = _mint_entry_link(int(item.snapshot["entry_id"]), now)
+            else:
+                token = links.mint(item.kind, booking_ref.id, now=now) if booking_ref else None
             email = compose(item, manage_token=token, now=now)
     except _ClaimLost:
         return "gone"
@@ -258,6 +266,13 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
     _mark_sent(message_id, now=now, attempts=attempts + 1)
     log.info("sent outbox message %s (%s) via %s", message_id, item.kind, where)
     return "sent"
+
+
+def _mint_entry_link(entry_id: int, now: datetime) -> str:
+    """Add a new link of a waitlist entry to the session and return its token."""
+    token = new_token()
+    db.session.add(WaitlistToken(entry_id=entry_id, token_hash=token_hash(token), created_at=now))
+    return token
 
 
 def _mark_sent(message_id: int, *, now: datetime, attempts: int) -> None:
@@ -345,9 +360,10 @@ def _finish(
         )
         if unused_token is not None:
             # The server refused the message: no copy carries this link, so it goes.
-            db.session.execute(
-                delete(ManageToken).where(ManageToken.token_hash == token_hash(unused_token))
-            )
+            for table in (ManageToken, WaitlistToken):
+                db.session.execute(
+                    delete(table).where(table.token_hash == token_hash(unused_token))
+                )
 
 
 # --------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class Reason(StrEnum):
     NO_OFFER = "no_offer"
     # The follow-up after a session
     ALREADY_ANSWERED = "already_answered"
+    OFFER_OPEN = "offer_open"
     # Staff accounts
     DUPLICATE_EMAIL = "duplicate_email"
     INVALID_EMAIL = "invalid_email"

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from booking.web.public import bp as public_bp
     from booking.web.reception import admin_bp
     from booking.web.reception import bp as reception_bp
+    from booking.web.waitlist import bp as waitlist_bp
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(follow_up_bp)
+    app.register_blueprint(waitlist_bp)
     # The API takes JSON without cookies: a cross-site form cannot drive it, so no CSRF.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

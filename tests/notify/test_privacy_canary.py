@@ -4,6 +4,8 @@ answer or a log: not the note, nor any other field that can carry health informa
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -169,3 +171,64 @@ def test_the_follow_up_email_has_no_health_words(mail_app, smtp_server):
         for word in FOLLOW_UP_HEALTH_WORDS:
             assert word not in lowered, (word, part[:200])
     assert "visit" in str(parsed["Subject"]).lower()
+
+
+WAITLIST_HEALTH_WORDS = (
+    *HEALTH_WORDS,
+    b"blood thinners",
+    b"clot",
+    b"pain score",
+    b"8/10",
+    b"clearance",
+    b"doctor",
+    b"screen",
+)
+
+
+def test_waitlist_emails_carry_no_health_data(mail_app, smtp_server, caplog):
+    """The joining and offer emails of a patient whose screen would hold the booking and
+    who takes blood thinners say nothing of either: no answers, no flags, no hold."""
+    from booking.intake import HistoryItem
+    from booking.services.waitlist import entries
+    from booking.services.waitlist.offering import offer_free_times
+    from tests.support.screens import severe
+
+    caplog.set_level(logging.DEBUG, logger="booking")
+    clinic = make_clinic(service_name="Back massage")
+    first = (NOW + timedelta(days=4)).date()
+    entry, _ = entries.join(
+        entries.JoinRequest(
+            service_id=clinic.service_id,
+            minutes=60,
+            first_day=first,
+            last_day=first,
+            name="Wendy Waiting",
+            email="wendy@example.org",
+            phone="+447700900456",
+            screen=severe(history=frozenset({HistoryItem.BLOOD_THINNERS})),
+        ),
+        actor=Actor.patient(),
+        now=NOW,
+    )
+    assert entry.needs_clearance
+    assert offer_free_times(now=NOW + timedelta(minutes=1)) == 1
+    deliver_due(NOW + timedelta(minutes=1))
+
+    kinds = {m.kind for m in messages()}
+    assert kinds == {MessageKind.WAITLIST_JOINED, MessageKind.WAITLIST_OFFER}
+    for message in messages():
+        snapshot = str(message.snapshot).lower()
+        for word in ("pain", "screen", "clearance", "thinners", "needs_"):
+            assert word not in snapshot, word
+    assert len(smtp_server.received) == 2
+    for data in (r.data for r in smtp_server.received):
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        # The decoded bodies and headers: what the patient's mail client shows.
+        shown = str(parsed["Subject"]) + "".join(
+            part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"
+        )
+        assert "Back massage" in shown  # the check reads the words, not an encoding
+        for word in WAITLIST_HEALTH_WORDS:
+            assert word.decode() not in shown.lower(), word
+    for record in caplog.records:
+        assert "thinners" not in record.getMessage().lower()

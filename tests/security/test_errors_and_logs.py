@@ -247,6 +247,9 @@ def test_any_logger_mentioning_a_token_path_is_masked(json_logs):
     assert token not in json.dumps(lines())
     assert mask_tokens(f"/api/v1/bookings/{token}/reschedule") == "/api/v1/bookings/***/reschedule"
     assert TOKEN_PATH.match(f"/manage/{token}")
+    # A waitlist entry's link is a credential too.
+    assert mask_tokens(f"/waitlist/{token}/offers/ab12") == "/waitlist/***/offers/ab12"
+    assert TOKEN_PATH.match(f"/waitlist/{token}")
 
 
 def events(lines) -> dict[str, dict]:

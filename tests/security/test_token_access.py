@@ -22,6 +22,9 @@ from booking.models import (
     Clearance,
     FollowUp,
     OutboxMessage,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistToken,
 )
 from booking.services import catalog_admin, manage_links
 from booking.services.audit import Actor
@@ -50,10 +53,23 @@ ROUTES = [
     ("GET", "/manage/{}/clearance", None),
     ("POST", "/manage/{}/clearance", CLEARANCE),
     ("GET", "/manage/{}/calendar.ics", None),
+    ("GET", "/manage/{}/earlier", None),
+    ("POST", "/manage/{}/earlier", {"first_day": "2027-03-11", "last_day": "2027-03-11"}),
     ("GET", "/feeds/{}.ics", None),
     ("GET", "/follow-up/{}", None),
     ("POST", "/follow-up/{}", {"pain_now": "3", "progress": "better"}),
 ]
+# Every route a waitlist entry's link opens; ``{ref}`` is the entry's own offer.
+WAITLIST_ROUTES = [
+    ("GET", "/waitlist/{}", None),
+    ("GET", "/waitlist/{}/change", None),
+    ("POST", "/waitlist/{}/change", {"first_day": "2027-03-11", "last_day": "2027-03-12"}),
+    ("POST", "/waitlist/{}/leave", {}),
+    ("GET", "/waitlist/{}/offers/{ref}", None),
+    ("POST", "/waitlist/{}/offers/{ref}/claim", {"form_key": "k" * 24}),
+    ("POST", "/waitlist/{}/offers/{ref}/decline", {}),
+]
+WAITLIST_IDS = [f"{method} {path}" for method, path, _ in WAITLIST_ROUTES]
 IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
 
@@ -69,7 +85,10 @@ def tokens_route_map_matches(app) -> set[str]:
 
 def test_the_routes_here_are_every_token_route_but_the_api(app):
     # A new token route must be added to ROUTES (the API has its own JSON misses).
-    known = {path.replace("{}", "<token>") for _, path, _ in ROUTES}
+    known = {
+        path.replace("{}", "<token>").replace("{ref}", "<ref>")
+        for _, path, _ in ROUTES + WAITLIST_ROUTES
+    }
     pages = {rule for rule in tokens_route_map_matches(app) if not rule.startswith("/api/")}
     assert pages == known
 
@@ -88,8 +107,8 @@ def state() -> tuple:
     )
 
 
-def send(client, method: str, path: str, token: str, form):
-    url = path.format(token)
+def send(client, method: str, path: str, token: str, form, ref: str = ""):
+    url = path.format(token, ref=ref)
     if method == "GET":
         return client.get(url)
     return client.post(url, data=form)
@@ -257,3 +276,109 @@ def test_a_cancelled_booking_held_for_clearance_cannot_be_cleared(client, app):
         response = send(client, method, "/manage/{}/clearance", token, CLEARANCE)
         assert response.status_code == 409
     assert state() == before
+
+
+def waitlist_state() -> tuple:
+    db.session.rollback()
+    return (
+        *state(),
+        tuple(
+            db.session.execute(
+                select(WaitlistEntry.id, WaitlistEntry.ended_at, WaitlistEntry.last_day)
+            ).all()
+        ),
+        tuple(db.session.execute(select(WaitlistOffer.id, WaitlistOffer.state)).all()),
+        db.session.scalar(select(func.count(WaitlistToken.id))),
+    )
+
+
+@pytest.fixture
+def waitlist(app):
+    """Two waiting entries, each with an open offer, their links, and an ended entry's link."""
+    from booking.services.waitlist import entries
+    from booking.services.waitlist.offering import offer_free_times
+    from tests.support.builders import make_room, make_service, make_therapist
+    from tests.support.screens import fine
+
+    service = make_service(durations=((60, 5000),))
+    make_therapist(services=[service], hours={3: [(600, 660)], 4: [(600, 660)]})
+    make_room()
+    db.session.commit()
+
+    def join(n, day):
+        return entries.join(
+            entries.JoinRequest(
+                service_id=service.id,
+                minutes=60,
+                first_day=day,
+                last_day=day,
+                name=f"Waiting {n}",
+                email=f"waiting{n}@example.org",
+                phone="+447700900456",
+                screen=fine(),
+            ),
+            actor=Actor.patient(),
+            now=DEFAULT_NOW,
+        )
+
+    thursday, friday = DEFAULT_NOW.date() + timedelta(days=1), DEFAULT_NOW.date() + timedelta(2)
+    entry, token = join(1, thursday)
+    other, other_token = join(2, friday)
+    ended, ended_token = join(3, friday + timedelta(days=6))
+    entries.leave(ended.id, actor=Actor.patient(), now=DEFAULT_NOW)
+    assert offer_free_times(now=DEFAULT_NOW) == 2
+    _, manage_token = booking_with_token()
+    refs = {
+        o.entry_id: o.public_id
+        for o in db.session.scalars(select(WaitlistOffer).order_by(WaitlistOffer.id))
+    }
+    return {
+        "token": token,
+        "ref": refs[entry.id],
+        "other_token": other_token,
+        "other_ref": refs[other.id],
+        "ended": ended_token,
+        "manage": manage_token,
+    }
+
+
+@pytest.mark.parametrize(("method", "path", "form"), WAITLIST_ROUTES, ids=WAITLIST_IDS)
+def test_every_wrong_waitlist_link_gets_the_same_404_and_changes_nothing(
+    client, waitlist, method, path, form
+):
+    token, ref = waitlist["token"], waitlist["ref"]
+    baseline = send(client, "GET", "/manage/{}", new_token(), None)
+    before = waitlist_state()
+    misses = {
+        **wrong_tokens(token, waitlist["manage"], waitlist["ended"]),
+        # The right link with another entry's offer, and another entry's link with this one.
+        "another entry's offer": (token, waitlist["other_ref"]),
+        "another entry's link": (waitlist["other_token"], ref),
+        "an unknown offer": (token, "0" * 32),
+    }
+    for kind, wrong in misses.items():
+        wrong_token, wrong_ref = wrong if isinstance(wrong, tuple) else (wrong, ref)
+        if "{ref}" not in path and isinstance(wrong, tuple):
+            continue
+        response = send(client, method, path, wrong_token, form, ref=wrong_ref)
+        assert response.status_code == 404, (kind, response.status_code)
+        assert without_reference(response) == without_reference(baseline), kind
+        assert wrong_token not in response.get_data(as_text=True), kind
+    assert waitlist_state() == before
+    if method == "GET":
+        assert send(client, "GET", path, token, None, ref=ref).status_code == 200
+
+
+def test_a_waitlist_get_never_claims_declines_or_leaves(client, waitlist):
+    before = waitlist_state()
+    for path in ("/waitlist/{}", "/waitlist/{}/offers/{ref}", "/waitlist/{}/change"):
+        for _ in range(3):
+            assert (
+                send(client, "GET", path, waitlist["token"], None, waitlist["ref"]).status_code
+                == 200
+            )
+    for path in ("/waitlist/{}/offers/{ref}/claim", "/waitlist/{}/offers/{ref}/decline"):
+        assert (
+            send(client, "GET", path, waitlist["token"], None, waitlist["ref"]).status_code == 405
+        )
+    assert waitlist_state() == before

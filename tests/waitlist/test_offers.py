@@ -205,3 +205,28 @@ def test_held_screen_entries_only_get_times_leaving_the_day_to_get_cleared(app):
     )
     assert offer_free_times(now=now) == 1
     assert offers(entry)[0].starts_at == THURSDAY_10 + timedelta(days=1)
+
+
+def test_a_released_hold_is_offered(clinic):
+    from booking.models import ClearanceOutcome, ClinicianKind
+    from booking.services import clearance
+
+    service, _ = clinic
+    held_id = book(service, screen=severe(), now=NOW - timedelta(days=1))
+    entry, _ = join(service)
+    assert offer_free_times(now=later(1)) == 0  # the hold still blocks the time
+    clearance.attest(
+        held_id,
+        clearance.ClearanceStatement(
+            outcome=ClearanceOutcome.NOT_CLEARED,
+            clinician_name="Dr Patel",
+            clinician_kind=ClinicianKind.GP,
+            consultation_date=NOW.date(),
+            truthful=True,
+        ),
+        actor=Actor.patient(),
+        now=later(2),
+    )
+    assert db.session.get(Booking, held_id).status is BookingStatus.RELEASED
+    assert offer_free_times(now=later(3)) == 1
+    assert offers(entry)[0].starts_at == THURSDAY_10

@@ -18,6 +18,7 @@ from booking.models import (
     WaitlistOffer,
     WaitlistToken,
 )
+from booking.notify import waitlist_mail
 from booking.services import audit, availability, patients
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
@@ -80,7 +81,7 @@ def open_offer(entry: WaitlistEntry) -> WaitlistOffer | None:
     )
 
 
-def _check_wish(request: JoinRequest, now: datetime) -> Service:
+def check_wish(request: JoinRequest, now: datetime) -> Service:
     service = db.session.get(Service, request.service_id)
     if service is None or not service.active:
         raise BookingError("unknown_service", "That treatment is not available.", field="service")
@@ -112,7 +113,7 @@ def join(request: JoinRequest, *, actor: Actor, now: datetime) -> tuple[Waitlist
     """
     from booking.services import bookings
 
-    service = _check_wish(request, now)
+    service = check_wish(request, now)
     probe = bookings.BookingRequest(
         service_id=service.id,
         minutes=request.minutes,
@@ -166,6 +167,7 @@ def join(request: JoinRequest, *, actor: Actor, now: datetime) -> tuple[Waitlist
         db.session.flush()
         token = mint(entry, now=now)
         audit.record("waitlist.joined", actor=actor, now=now, entry=entry.public_id)
+        waitlist_mail.queue_joined(entry, now=now)
         return entry, token
 
     return run_in_write_transaction(attempt)

@@ -24,6 +24,7 @@ from booking.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
+from booking.notify import waitlist_mail
 from booking.scheduling import bookings_per_therapist, choose_room, choose_therapist
 from booking.services import audit, availability, holds
 from booking.services.audit import Actor
@@ -242,6 +243,7 @@ def reserve(
             offer=offer.public_id,
             starts_at=slot.start.isoformat(),
         )
+        waitlist_mail.queue_offer(offer, now=now)
         return offer.id
 
     try:
