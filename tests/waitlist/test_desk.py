@@ -271,3 +271,19 @@ def test_the_demo_shows_patients_waiting_and_an_offer_in_flight(app):
         ).text
     assert "3 waiting" in html and "25 min left" in html
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_an_offer_run_out_is_not_in_flight_and_a_hand_offer_may_follow(clinic):
+    service, _ = clinic
+    first, _ = join(service.id, 1)
+    desk.offer_by_hand(first, THURSDAY_10, actor=STAFF, now=NOW)
+    [offer] = offers(first)
+    after = offer.expires_at + timedelta(minutes=1)
+    [row] = desk.queue(service, THURSDAY, now=after)
+    assert row.offer is None  # not shown as a countdown past its end
+    with pytest.raises(BookingError) as nothing:
+        desk.skip(first, actor=STAFF, now=after)
+    assert nothing.value.reason == "no_offer"
+    # Reception may offer again: the run-out offer no longer counts as one in flight.
+    desk.offer_by_hand(first, THURSDAY_10, actor=STAFF, now=after)
+    assert len(offers(first)) == 1 and len(offers(first, OfferState.EXPIRED)) == 1

@@ -69,6 +69,7 @@ def queue(service: Service, day: date, *, now: datetime) -> list[Waiting]:
             select(WaitlistOffer).where(
                 WaitlistOffer.entry_id.in_([e.id for e in waiting]),
                 WaitlistOffer.state == OfferState.OPEN,
+                WaitlistOffer.expires_at > now,  # one run out is not in flight any more
             )
         )
     }
@@ -112,8 +113,9 @@ def offer_by_hand(entry_id: int, start: datetime, *, actor: Actor, now: datetime
     entry = db.session.get(WaitlistEntry, entry_id, populate_existing=True)
     if entry is None or entry.ended_at is not None:
         raise BookingError("not_waiting", NOT_WAITING)
-    if entries.open_offer(entry) is not None:
+    if _in_flight(entry, now):
         raise BookingError("already_offered", ALREADY_OFFERED)
+    # reserve() ends offers whose time ran out before it looks, in its own transaction.
     offer_id = offering.reserve(
         entry_id, start, entry.therapist_id, now=now, source="reception", actor=actor
     )
@@ -122,10 +124,15 @@ def offer_by_hand(entry_id: int, start: datetime, *, actor: Actor, now: datetime
         entry = db.session.get(WaitlistEntry, entry_id, populate_existing=True)
         if entry is None or entry.ended_at is not None:
             raise BookingError("not_waiting", NOT_WAITING)
-        if entries.open_offer(entry) is not None:
+        if _in_flight(entry, now):
             raise BookingError("already_offered", ALREADY_OFFERED)
         raise BookingError("not_free", NOT_FREE, field="start")
     return offer_id
+
+
+def _in_flight(entry: WaitlistEntry, now: datetime) -> bool:
+    offer = entries.open_offer(entry)
+    return offer is not None and offer.expires_at > now
 
 
 def skip(entry_id: int, *, actor: Actor, now: datetime) -> None:
