@@ -1,46 +1,11 @@
-"""A receptionist signs in, sees the day, books a caller, moves a booking, works the holds.
-
-The reception pages were being built alongside this test; if the endpoints it drives are
-not on the server, the test is skipped with the reason (never passed without running).
-"""
+"""A receptionist signs in, sees the day, books a caller, moves a booking, works the holds."""
 
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
-
-import pytest
 
 from tests.e2e.conftest import STAFF_EMAIL, STAFF_PASSWORD, snap
 from tests.e2e.flows import FINE_ANSWERS, book, new_email
-
-RECEPTION_ENDPOINTS = ("/reception/day", "/reception/holds", "/reception/book")
-
-
-def _missing_endpoints(base_url: str) -> list[str]:
-    """Endpoints that 404 (signed out, a present one redirects to /login instead)."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    missing = []
-    for path in RECEPTION_ENDPOINTS:
-        try:
-            opener.open(base_url + path, timeout=5)
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                missing.append(path)
-    return missing
-
-
-@pytest.fixture
-def reception_ready(server):
-    missing = _missing_endpoints(server.url)
-    if missing:
-        pytest.skip(f"reception endpoints not built yet: {', '.join(missing)}")
 
 
 def sign_in(page) -> None:
@@ -51,7 +16,7 @@ def sign_in(page) -> None:
     page.wait_for_url(re.compile(r"/reception/"))
 
 
-def test_reception_day_book_move_and_holds(desktop_page, server, reception_ready):
+def test_reception_day_book_move_and_holds(desktop_page, server):
     page = desktop_page
     # A patient online books a held time first, so the hold queue has work in it.
     held_email = new_email("queue.patient")

@@ -39,9 +39,7 @@ def text_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_join_on_a_phone_get_the_freed_time_offered_and_claim_it(
-    page, desktop_page, server, reception_ready
-):
+def test_join_on_a_phone_get_the_freed_time_offered_and_claim_it(page, desktop_page, server):
     full_day = full_day_for(datetime.now(LONDON).date())
     email = new_email("wendy.waiting")
 
