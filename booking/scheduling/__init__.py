@@ -14,7 +14,8 @@ Modules, one concept each:
 * ``inputs`` - weekly hours, therapist availability, policy and query values;
 * ``slots`` - ``find_slots``, the slot search itself;
 * ``choice`` - fair choice of a therapist for "any therapist";
-* ``holds`` - deadlines for clearance holds.
+* ``holds`` - deadlines for clearance holds;
+* ``moves`` - a booking's life: the status changes allowed, and what each one writes.
 """
 
 from booking.scheduling.bookings import (
