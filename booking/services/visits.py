@@ -1,6 +1,7 @@
 """The day of the visit: arrived, completed, no-show; and internal staff notes.
 
-Each status change is a compare-and-set on the booking's status inside a serialised write
+Each status change is a step of ``booking.scheduling.moves`` applied by
+``services.transitions`` (a compare-and-set on the status) inside a serialised write
 transaction, so two clicks at the desk (or a desk and a therapist) make one change. None of
 these tells the patient anything: no outbox message is queued.
 """
@@ -9,34 +10,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from booking import validation
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, StaffNote
-from booking.services import audit, availability
+from booking.scheduling import moves
+from booking.services import audit, availability, transitions
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
 
 NOTE_MAX_LENGTH = 2000
 
-# new status -> the status it may come from
-_FROM = {
-    BookingStatus.ARRIVED: BookingStatus.CONFIRMED,
-    BookingStatus.COMPLETED: BookingStatus.ARRIVED,
-    BookingStatus.NO_SHOW: BookingStatus.CONFIRMED,
-}
-_REFUSED = {
-    BookingStatus.ARRIVED: "Only a confirmed booking can be marked as arrived.",
-    BookingStatus.COMPLETED: "Only a booking whose patient has arrived can be completed.",
-    BookingStatus.NO_SHOW: "Only a confirmed booking can be marked as a no-show.",
+# The step that moves a booking to each of the day's statuses (booking.scheduling.moves).
+_STEPS = {
+    BookingStatus.ARRIVED: moves.ARRIVE,
+    BookingStatus.COMPLETED: moves.COMPLETE,
+    BookingStatus.NO_SHOW: moves.MARK_NO_SHOW,
 }
 
 
 def can_mark(booking: Booking, status: BookingStatus, now: datetime) -> bool:
     """Say whether ``booking`` may move to ``status`` at ``now`` (views and templates share it)."""
-    if _FROM.get(status) is not booking.status:
+    if booking.status not in _STEPS[status].sources:
         return False
     if status is BookingStatus.NO_SHOW:
         return now >= booking.starts_at
@@ -53,12 +50,11 @@ def _mark(booking_id: int, status: BookingStatus, *, actor: Actor, now: datetime
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
-    old = _FROM[status]
+    step = _STEPS[status]
 
     def attempt() -> None:
         current = db.session.get(Booking, booking_id, populate_existing=True)
-        if current.status is not old:
-            raise BookingError("wrong_status", _REFUSED[status], field="value")
+        transitions.check(current, step, now=now, field="value")
         if status is BookingStatus.NO_SHOW and now < current.starts_at:
             raise BookingError(
                 "too_early",
@@ -71,15 +67,7 @@ def _mark(booking_id: int, status: BookingStatus, *, actor: Actor, now: datetime
                 "A patient can only arrive on the day of the appointment.",
                 field="value",
             )
-        changed = db.session.execute(
-            update(Booking)
-            .where(Booking.id == booking_id, Booking.status == old)
-            .values(status=status, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            raise BookingError("wrong_status", _REFUSED[status], field="value")
-        audit.record(f"booking.{status.value}", actor=actor, now=now, booking=current)
+        transitions.apply(current, step, actor=actor, now=now, field="value")
 
     run_in_write_transaction(attempt)
     db.session.refresh(booking)
