@@ -42,7 +42,6 @@ from booking.notify import links, outbox, transport, waitlist_mail
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.settings import setting
 from booking.services import holds
-from booking.services.audit import Actor
 from booking.services.followup import sending as follow_ups
 from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
@@ -438,39 +437,9 @@ def _appointment_reminders(now: datetime) -> list[tuple[Booking, str]]:
     return wanted
 
 
-def _recently_expired_without_notice(now: datetime) -> list[Booking]:
-    """Expired holds whose CANCEL was never queued (e.g. expired by a verb's clean-up)."""
-    notice_key = select(OutboxMessage.id).where(
-        OutboxMessage.booking_id == Booking.id, OutboxMessage.kind == MessageKind.HOLD_EXPIRED
-    )
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .where(
-                Booking.status == BookingStatus.EXPIRED,
-                Booking.hold_expires_at > now - timedelta(days=1),
-                ~notice_key.exists(),
-            )
-            .order_by(Booking.id)
-        )
-    )
-
-
 def expire_holds(now: datetime) -> int:
-    """Mark overdue holds expired and queue their CANCEL; commit; return how many holds.
-
-    Counts the holds this call expired plus earlier-expired ones whose notice was missing;
-    each gets one hold_expired message (its dedupe key makes a second queue a no-op, so
-    this works whether or not ``expire_overdue`` queues the message itself).
-    """
-    with write_transaction():
-        expired = holds.expire_overdue(now=now, actor=Actor.system())
-        for booking in expired:
-            outbox.queue(MessageKind.HOLD_EXPIRED, booking, now=now)
-        missed = _recently_expired_without_notice(now)
-        for booking in missed:
-            outbox.queue(MessageKind.HOLD_EXPIRED, booking, now=now)
-        return len(expired) + len(missed)
+    """Mark overdue holds expired (each queues its own notice); commit; return how many."""
+    return len(holds.expire_holds(now=now))
 
 
 def run_jobs(now: datetime) -> Counter[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, MessageKind
-from booking.notify import outbox
-from booking.services import audit, freed
+from booking.models import Booking, BookingStatus
+from booking.scheduling import moves
+from booking.services import transitions
 from booking.services.audit import Actor
 
 
@@ -36,8 +36,8 @@ def expire_overdue(
 
     Runs inside the caller's transaction (the booking verbs call it before they write, so a
     PostgreSQL exclusion constraint never sees a dead hold as a conflict). Availability
-    already ignores such holds, so marking them changes no offered slot. Compare-and-set on
-    status and expiry: a hold confirmed meanwhile is left alone. Overdue waitlist offers
+    already ignores such holds, so marking them changes no offered slot. Each expired hold
+    gets its audit event and its notice to the patient here. Overdue waitlist offers
     reserve time the same way and are ended here too. ``known_overdue`` is what
     :func:`anything_overdue` said in this transaction, when the caller already asked;
     otherwise it is asked first.
@@ -49,31 +49,22 @@ def expire_overdue(
     if not known_overdue:
         return []
     reservations.release_overdue(now=now)
+    # Fresh from the row: the compare-and-set expects the status as it is now.
     overdue = list(
-        db.session.scalars(select(Booking).where(_overdue_hold(now)).order_by(Booking.id))
+        db.session.scalars(
+            select(Booking)
+            .where(_overdue_hold(now))
+            .order_by(Booking.id)
+            .execution_options(populate_existing=True)
+        )
     )
-    expired = []
-    for booking in overdue:
-        changed = db.session.execute(
-            update(Booking)
-            .where(
-                Booking.id == booking.id,
-                Booking.status == BookingStatus.HELD,
-                Booking.hold_expires_at <= now,
-            )
-            .values(
-                status=BookingStatus.EXPIRED,
-                updated_at=now,
-                ics_sequence=Booking.ics_sequence + 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed:
-            freed.record(booking, "expired", now=now)
-            audit.record("booking.hold_expired", actor=actor, now=now, booking=booking)
-            outbox.queue(MessageKind.HOLD_EXPIRED, booking, now=now)
-            expired.append(booking)
-    return expired
+    # Compare-and-set on status and expiry (``moves.EXPIRE``): a hold confirmed meanwhile
+    # is left alone. This is the one place a hold's expiry notice is queued.
+    return [
+        booking
+        for booking in overdue
+        if transitions.apply(booking, moves.EXPIRE, actor=actor, now=now, strict=False)
+    ]
 
 
 def expire_holds(*, now: datetime, actor: Actor | None = None) -> list[int]:
