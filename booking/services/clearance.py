@@ -1,8 +1,9 @@
 """Medical clearance for held bookings: the only way a hold becomes a confirmed booking.
 
-Every transition is a compare-and-set on the booking's status (and, for a live hold, its
-expiry) inside a serialised write transaction, so a clearance racing an expiry, a cancel
-or another clearance makes exactly one change.
+Every change of a booking is a step of ``booking.scheduling.moves`` applied by
+``services.transitions``: a compare-and-set on the booking's status (and, for a live hold,
+its expiry) inside a serialised write transaction, so a clearance racing an expiry, a
+cancel or another clearance makes exactly one change.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import (
@@ -23,10 +24,9 @@ from booking.models import (
     ClearanceSource,
     ClinicianKind,
     Intake,
-    MessageKind,
 )
-from booking.notify import outbox
-from booking.services import audit, availability, freed, holds, reasons, screening
+from booking.scheduling import moves
+from booking.services import audit, availability, holds, reasons, screening, transitions
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
@@ -174,11 +174,7 @@ def attest(
             )
         clearance = _record(current, statement, actor=actor, now=now)
         if statement.outcome is ClearanceOutcome.NOT_CLEARED:
-            _transition(current, BookingStatus.HELD, BookingStatus.RELEASED, now=now)
-            outbox.queue(MessageKind.HOLD_RELEASED, current, now=now)
-            audit.record(
-                "booking.released", actor=actor, now=now, booking=current, reason="not_cleared"
-            )
+            transitions.apply(current, moves.RELEASE, actor=actor, now=now, reason="not_cleared")
             return clearance, "released"
         if statement.outcome is ClearanceOutcome.CLEARED_WITH_RESTRICTIONS:
             clearance.approval = ApprovalState.PENDING
@@ -188,15 +184,11 @@ def attest(
             return clearance, "awaiting_approval"
         if lapsed:
             _reserve_again(current, now=now)
-            _transition(current, BookingStatus.EXPIRED, BookingStatus.CONFIRMED, now=now)
-        else:
-            _transition(current, BookingStatus.HELD, BookingStatus.CONFIRMED, now=now)
-        outbox.queue(MessageKind.CLEARANCE_CONFIRMED, current, now=now)
-        audit.record(
-            "booking.confirmed",
+        transitions.apply(
+            current,
+            moves.CONFIRM,
             actor=actor,
             now=now,
-            booking=current,
             by="clearance",
             source=statement.source.value,
         )
@@ -256,28 +248,6 @@ def _reserve_again(booking: Booking, *, now: datetime) -> None:
     if not rooms:
         raise _SlotGone
     booking.room_id = rooms[0]
-
-
-def _transition(booking: Booking, old: BookingStatus, new: BookingStatus, *, now: datetime):
-    values = {"status": new, "updated_at": now, "ics_sequence": Booking.ics_sequence + 1}
-    if new is BookingStatus.CONFIRMED:
-        values["confirmed_at"] = now
-        values["hold_expires_at"] = None
-    if new is BookingStatus.RELEASED:
-        values["cancelled_at"] = now
-    conditions = [Booking.id == booking.id, Booking.status == old]
-    if old is BookingStatus.HELD:
-        conditions.append(Booking.hold_expires_at > now)
-    changed = db.session.execute(
-        update(Booking)
-        .where(*conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        raise BookingError("not_held", "This booking isn't waiting for a clearance any more.")
-    if new is BookingStatus.RELEASED:
-        freed.record(booking, "released", now=now)
 
 
 def _record(
@@ -357,10 +327,11 @@ def decide(
         raise BookingError("not_found", "We couldn't find that booking.")
 
     def attempt() -> None:
+        current = db.session.get(Booking, booking_id, populate_existing=True)
         clearance = pending_clearance(booking_id)
         if clearance is None:
             raise BookingError("not_pending", "There is no clearance waiting for approval.")
-        if approve and conflicts_with_restrictions(booking, clearance.restriction_ticks):
+        if approve and conflicts_with_restrictions(current, clearance.restriction_ticks):
             raise BookingError(
                 "not_suitable",
                 "This service uses deep pressure, which the restrictions rule out; move the "
@@ -370,17 +341,13 @@ def decide(
         clearance.approved_by_staff_id = actor.staff_user_id
         clearance.approved_at = now
         if approve:
-            _transition(booking, BookingStatus.HELD, BookingStatus.CONFIRMED, now=now)
-            outbox.queue(MessageKind.CLEARANCE_CONFIRMED, booking, now=now)
-            audit.record("booking.confirmed", actor=actor, now=now, booking=booking, by="approval")
+            transitions.apply(current, moves.CONFIRM, actor=actor, now=now, by="approval")
         else:
-            _transition(booking, BookingStatus.HELD, BookingStatus.RELEASED, now=now)
-            outbox.queue(MessageKind.HOLD_RELEASED, booking, now=now)
-            audit.record(
-                "booking.released",
+            transitions.apply(
+                current,
+                moves.RELEASE,
                 actor=actor,
                 now=now,
-                booking=booking,
                 reason="clearance_refused",
                 note=reason[:200],
             )
@@ -402,25 +369,15 @@ def extend_hold(booking_id: int, *, reason: str, actor: Actor, now: datetime) ->
         current = db.session.get(Booking, booking_id, populate_existing=True)
         if current.hold_extended:
             raise BookingError("already_extended", "This hold has already been extended once.")
+        transitions.check(current, moves.EXTEND_HOLD, now=now)
         new_expiry = min(current.hold_expires_at + timedelta(hours=hours), current.starts_at)
-        changed = db.session.execute(
-            update(Booking)
-            .where(
-                Booking.id == booking_id,
-                Booking.status == BookingStatus.HELD,
-                Booking.hold_expires_at > now,
-                Booking.hold_extended.is_(False),
-            )
-            .values(hold_expires_at=new_expiry, hold_extended=True, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            raise BookingError("not_held", "This booking isn't a live hold.")
-        audit.record(
-            "booking.hold_extended",
+        transitions.apply(
+            current,
+            moves.EXTEND_HOLD,
             actor=actor,
             now=now,
-            booking=current,
+            values={"hold_expires_at": new_expiry, "hold_extended": True},
+            conditions=(Booking.hold_extended.is_(False),),
             reason=reason[:200],
             until=new_expiry.isoformat(),
         )
