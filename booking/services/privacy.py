@@ -31,7 +31,8 @@ from booking.models import (
     Patient,
     StaffNote,
 )
-from booking.services import audit, freed
+from booking.scheduling import moves
+from booking.services import audit, transitions
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction, write_transaction
@@ -328,35 +329,25 @@ def _deleted(statement) -> int:
 
 
 def _cancel_future(ids: list[int], *, actor: Actor, now: datetime) -> int:
-    future = list(
-        db.session.scalars(
-            select(Booking).where(
-                Booking.id.in_(ids), Booking.status.in_(_LIVE), Booking.starts_at > now
-            )
-        )
+    """Cancel the patient's bookings still to come, telling nobody; return how many."""
+    future = db.session.scalars(
+        select(Booking)
+        .where(Booking.id.in_(ids), Booking.status.in_(_LIVE), Booking.starts_at > now)
+        .execution_options(populate_existing=True)
     )
-    for booking in future:
-        db.session.execute(
-            update(Booking)
-            .where(Booking.id == booking.id, Booking.status.in_(_LIVE))
-            .values(
-                status=BookingStatus.CANCELLED,
-                cancelled_at=now,
-                updated_at=now,
-                ics_sequence=Booking.ics_sequence + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        audit.record(
-            "booking.cancelled",
+    return sum(
+        transitions.apply(
+            booking,
+            moves.CANCEL,
             actor=actor,
             now=now,
-            booking=booking,
+            notify=False,
+            strict=False,
             notified=False,
             reason="patient_erased",
         )
-        freed.record(booking, "cancelled", now=now)
-    return len(future)
+        for booking in list(future)
+    )
 
 
 def _scrub_messages(ids: list[int], email: str, erased_address: str) -> int:
