@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, func, literal, or_, select, update
+from sqlalchemy import Integer, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -33,18 +33,19 @@ from booking.scheduling import (
     bookings_per_therapist,
     choose_room,
     choose_therapist,
+    moves,
 )
 from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import (
     audit,
     availability,
-    freed,
     holds,
     manage_links,
     patients,
     reasons,
     recheck,
     screening,
+    transitions,
 )
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
@@ -685,8 +686,7 @@ def reschedule(
         holds.expire_overdue(now=now, actor=Actor.system())
         offer = _consume_reservation(reservation_id, now)
         db.session.refresh(booking)
-        if booking.status not in ACTIVE:
-            raise BookingError("not_active", "This booking can no longer be changed.")
+        transitions.check(booking, moves.RESCHEDULE, now=now)
         if booking.starts_at == new_start and wanted_therapist in (None, booking.therapist_id):
             raise BookingError(
                 "same_time", "That is already the time of your booking.", field="start"
@@ -724,37 +724,25 @@ def reschedule(
             "busy_until": slot.busy_until,
             "therapist_id": chosen,
             "room_id": room_id,
-            "ics_sequence": Booking.ics_sequence + 1,
-            "updated_at": now,
         }
         if held:
             values["hold_expires_at"] = hold_expiry_for(booking.created_at, slot.start)
-        # Compare-and-set: only a booking still in the state we checked is moved.
-        moved = db.session.execute(
-            update(Booking)
-            .where(Booking.id == booking.id, Booking.status == booking.status)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved != 1:
-            raise BookingError("not_active", "This booking can no longer be changed.")
-        freed.record(
-            booking,
-            "moved",
-            now=now,
-            starts_at=booking.starts_at,
-            ends_at=booking.ends_at,
-            therapist_id=booking.therapist_id,
-        )
         if offer is not None:
             offer.booking_id = booking.id
-        if notify:
-            outbox.queue(MessageKind.RESCHEDULED, booking, now=now)
-        audit.record(
-            "booking.rescheduled",
+        # Compare-and-set: only a booking still in the state we checked is moved; the old
+        # time is what comes free.
+        transitions.apply(
+            booking,
+            moves.RESCHEDULE,
             actor=actor,
             now=now,
-            booking=booking,
+            values=values,
+            notify=notify,
+            freed_from={
+                "starts_at": booking.starts_at,
+                "ends_at": booking.ends_at,
+                "therapist_id": booking.therapist_id,
+            },
             old_start=old_start.isoformat(),
             new_start=slot.start.isoformat(),
             notified=notify,
@@ -802,23 +790,10 @@ def cancel(
         )
 
     def attempt() -> None:
-        changed = db.session.execute(
-            update(Booking)
-            .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
-            .values(
-                status=BookingStatus.CANCELLED,
-                cancelled_at=now,
-                updated_at=now,
-                ics_sequence=Booking.ics_sequence + 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            raise BookingError("not_active", "This booking is no longer active.")
-        freed.record(booking, "cancelled", now=now)
-        if notify:
-            outbox.queue(MessageKind.CANCELLED, booking, now=now)
-        audit.record("booking.cancelled", actor=actor, now=now, booking=booking, notified=notify)
+        current = db.session.get(Booking, booking_id, populate_existing=True)
+        transitions.apply(
+            current, moves.CANCEL, actor=actor, now=now, notify=notify, notified=notify
+        )
 
     run_in_write_transaction(attempt)
     db.session.refresh(booking)
