@@ -10,12 +10,11 @@ from typing import Any
 from flask import Flask
 
 from booking import config as default_config
+from booking.config import ConfigurationError
+
+__all__ = ["ConfigurationError", "create_app"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ConfigurationError(RuntimeError):
-    """The application cannot start with the settings it was given."""
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

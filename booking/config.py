@@ -10,6 +10,11 @@ deployment overrides the clinic's identity and, above all, ``SECRET_KEY``.
 
 from __future__ import annotations
 
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start with the settings it was given."""
+
+
 # A well-known key that only debug and testing may use; create_app refuses it otherwise.
 DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # noqa: S105
 

@@ -15,8 +15,9 @@ Key rotation, without downtime:
 1. Make a new key and put it FIRST in the list, keeping the old one after it
    (``FLASK_DATA_ENCRYPTION_KEYS=new,old``); deploy. New writes use the new key; old rows
    still read with the old one.
-2. Run ``flask booking rotate-data-key``: every encrypted column is re-encrypted with the
-   new key (idempotent; safe to run again after an interruption).
+2. Run ``flask booking rotate-data-key`` (``booking.services.key_rotation``): every
+   encrypted column is re-encrypted with the new key (idempotent; safe to run again after
+   an interruption).
 3. Remove the old key from the list; deploy. Destroy the old key.
 
 Encrypted columns are opaque to the database: no query may filter, sort or join on them
@@ -36,6 +37,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 from werkzeug.exceptions import ServiceUnavailable
+
+from booking.config import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +107,9 @@ def development_key(secret_key: str | bytes) -> bytes:
 def init_app(app: Flask) -> None:
     """Build the application's cipher from its settings; register the decryption error page.
 
-    Raises ``booking.ConfigurationError`` when no key is configured outside debug and
+    Raises ``ConfigurationError`` when no key is configured outside debug and
     testing, or when a configured key is not a valid Fernet key.
     """
-    from booking import ConfigurationError
-
     keys = parse_keys(app.config.get("DATA_ENCRYPTION_KEYS"))
     if not keys:
         if not (app.debug or app.testing):
@@ -149,58 +150,3 @@ def _undecryptable(error: DataKeyError):
             "our side. Nothing was changed. Please try again later."
         )
     )
-
-
-def encrypted_columns() -> list[tuple[str, str]]:
-    """Return ``(table, column)`` for every column stored encrypted, in a stable order."""
-    from booking import models  # noqa: F401 - every table registered on the metadata
-    from booking.extensions import db
-    from booking.models.types import EncryptedJSON, EncryptedText
-
-    return [
-        (table.name, column.name)
-        for table in db.metadata.sorted_tables
-        for column in table.columns
-        if isinstance(column.type, EncryptedText | EncryptedJSON)
-    ]
-
-
-def rotate_all(*, batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every encrypted value with the newest key; return counts per column.
-
-    Reads the stored tokens as plain text (no decoding into Python values), rotates each
-    and writes it back only if it has not changed meanwhile (compare-and-set), committing
-    per batch: safe to run while the application serves, and to run again. Raises
-    DataKeyError, before changing that value, if one cannot be decrypted with any key.
-    """
-    from sqlalchemy import Text, column, select, table, update
-
-    from booking.extensions import db
-
-    active = cipher()
-    counts: dict[str, int] = {}
-    for table_name, column_name in encrypted_columns():
-        # The key's own type: most ids are integers, a draft's is a random string.
-        id_type = db.metadata.tables[table_name].c.id.type
-        raw = table(table_name, column("id", id_type), column(column_name, Text))
-        value = raw.c[column_name]
-        done, last_id = 0, None
-        while True:
-            after = raw.c.id > last_id if last_id is not None else raw.c.id.is_not(None)
-            rows = db.session.execute(
-                select(raw.c.id, value)
-                .where(after, value.is_not(None))
-                .order_by(raw.c.id)
-                .limit(batch_size)
-            ).all()
-            if not rows:
-                break
-            for row_id, token in rows:
-                rotated = active.rotate(token)
-                done += db.session.execute(
-                    update(raw).where(raw.c.id == row_id, value == token).values({value: rotated})
-                ).rowcount
-            last_id = rows[-1][0]
-            db.session.commit()
-        counts[f"{table_name}.{column_name}"] = done
-    return counts

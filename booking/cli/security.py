@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from booking import clock, crypto
+from booking.services import key_rotation, staff_totp
 from booking.services import staff as staff_service
-from booking.services import staff_totp
 from booking.services.audit import Actor
 
 group = AppGroup("security", help="Data-key rotation and second-step resets.")
@@ -21,7 +21,7 @@ def rotate_data_key_command() -> None:
     deploy; run this command; then remove the old key and deploy again. Safe to re-run.
     """
     try:
-        counts = crypto.rotate_all()
+        counts = key_rotation.rotate_all()
     except crypto.DataKeyError as error:
         raise click.ClickException(str(error)) from None
     for name, count in counts.items():

@@ -1,8 +1,7 @@
-"""Health data is encrypted at rest: raw columns hold only ciphertext; keys rotate."""
+"""Health data is encrypted at rest: raw columns hold only ciphertext; a wrong key gives a
+clear error; keys come from settings (rotation: tests/services/test_key_rotation.py)."""
 
 from __future__ import annotations
-
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -10,74 +9,20 @@ from sqlalchemy import select, text
 
 from booking import ConfigurationError, create_app, crypto
 from booking.extensions import db
-from booking.models import Clearance, ClearanceOutcome, ClinicianKind, Intake, StaffRole
-from booking.services import bookings, clearance, staff_totp
-from booking.services.audit import Actor
+from booking.models import Intake, StaffRole
 from tests.support.auth import make_staff, sign_in_fully
-from tests.support.builders import make_room, make_service, make_therapist
-from tests.support.database import empty_database
+from tests.support.encryption import (
+    CLINICIAN,
+    KEY_A,
+    KEY_B,
+    KEY_C,
+    RESTRICTIONS,
+    held_and_cleared,
+    keyed_apps,
+    raw,
+    snapshot,
+)
 from tests.support.screens import severe
-
-NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
-FRIDAY_10 = datetime(2027, 3, 12, 10, 0, tzinfo=UTC)
-CLINICIAN = "Dr Canary-Clinician"
-RESTRICTIONS = "Avoid the canary-restriction shoulder"
-KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
-
-
-def held_and_cleared() -> tuple[int, int]:
-    """A held booking with screen answers, cleared with restrictions; returns their ids."""
-    service = make_service(durations=((60, 5000),))
-    therapist = make_therapist(services=[service])
-    make_room()
-    db.session.commit()
-    booking = bookings.book(
-        bookings.BookingRequest(
-            service_id=service.id,
-            minutes=60,
-            start=FRIDAY_10,
-            therapist_id=therapist.id,
-            name="Pat Smith",
-            email="pat@example.org",
-            phone="+447700900123",
-            screen=severe(),
-        ),
-        actor=Actor.patient(),
-        now=NOW,
-    ).booking
-    result = clearance.attest(
-        booking.id,
-        clearance.ClearanceStatement(
-            outcome=ClearanceOutcome.CLEARED_WITH_RESTRICTIONS,
-            clinician_name=CLINICIAN,
-            clinician_kind=ClinicianKind.GP,
-            consultation_date=date(2027, 3, 8),
-            restriction_ticks=("avoid_area",),
-            restrictions=RESTRICTIONS,
-            truthful=True,
-        ),
-        actor=Actor.patient(),
-        now=NOW + timedelta(hours=1),
-    )
-    return booking.id, result.clearance.id
-
-
-def raw(sql: str, **params):
-    return db.session.execute(text(sql), params).one()
-
-
-def snapshot() -> dict:
-    """Every encrypted value, decrypted through the models."""
-    intake = db.session.scalars(select(Intake)).one()
-    found = db.session.scalars(select(Clearance)).one()
-    return {
-        "answers": intake.answers,
-        "clinician_name": found.clinician_name,
-        "restrictions": found.restrictions,
-        "restriction_ticks": found.restriction_ticks,
-        "screen_answers": found.screen_answers,
-    }
-
 
 # ---- at rest --------------------------------------------------------------------------------
 
@@ -127,69 +72,7 @@ def test_same_value_encrypts_differently_each_time(app):
 
 @pytest.fixture
 def keyed(make_app):
-    """Build apps on the test database with given keys; empty it afterwards."""
-    apps = []
-
-    def build(*keys):
-        app = make_app(DATA_ENCRYPTION_KEYS=list(keys))
-        apps.append(app)
-        return app
-
-    yield build
-    with apps[0].app_context():
-        db.session.rollback()
-        empty_database()
-
-
-def test_rotation_moves_every_value_to_the_newest_key(keyed):
-    with keyed(KEY_A).app_context():
-        held_and_cleared()
-        desk = make_staff(StaffRole.RECEPTION)
-        secret = staff_totp.enrolment_secret(desk)
-        before = snapshot()
-        db.session.remove()
-    with keyed(KEY_B).app_context():
-        with pytest.raises(crypto.DataKeyError):
-            snapshot()
-        db.session.rollback()
-    rotating = keyed(KEY_B, KEY_A)
-    with rotating.app_context():
-        assert snapshot() == before  # both keys read during the change-over
-        result = rotating.test_cli_runner().invoke(args=["booking", "rotate-data-key"])
-        assert result.exit_code == 0, result.output
-        assert "intakes.answers: 1 value(s) re-encrypted" in result.output
-        assert "staff_users.totp_secret: 1 value(s) re-encrypted" in result.output
-        db.session.remove()
-    with keyed(KEY_B).app_context():
-        assert snapshot() == before
-        assert db.session.scalar(text("SELECT count(*) FROM staff_users")) == 1
-        from booking.models import StaffUser
-
-        assert db.session.scalars(select(StaffUser)).one().totp_secret == secret
-
-
-def test_rotation_is_safe_to_run_twice(keyed):
-    with keyed(KEY_A).app_context():
-        held_and_cleared()
-        db.session.remove()
-    with keyed(KEY_B, KEY_A).app_context():
-        first = crypto.rotate_all()
-        second = crypto.rotate_all(batch_size=1)
-        assert first == second
-        assert snapshot()["clinician_name"] == CLINICIAN
-        db.session.remove()
-
-
-def test_rotation_with_a_missing_key_stops_with_a_clear_message(keyed):
-    with keyed(KEY_A).app_context():
-        held_and_cleared()
-        db.session.remove()
-    app = keyed(KEY_B)
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["booking", "rotate-data-key"])
-        assert result.exit_code != 0
-        assert "cannot be decrypted with any configured key" in result.output
-        db.session.rollback()
+    yield from keyed_apps(make_app)
 
 
 def test_a_wrong_key_gives_a_clear_error_page_without_data(keyed, caplog):
