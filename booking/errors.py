@@ -32,6 +32,7 @@ from booking.security import TOKEN_PATH
 from booking.services.errors import Refusal
 from booking.services.locking import OutcomeUnknown, committed_in_request
 from booking.web import refusals
+from booking.web.api import errors as api_errors
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ def _refused(error: Refusal):
     if status in (403, 404):
         return _http_error(Forbidden() if status == 403 else NotFound())
     if _wants_json():
-        return refusals.api_answer(error)
+        return api_errors.api_answer(error)
     return refusals.page_answer(error)
 
 

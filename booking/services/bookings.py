@@ -445,7 +445,7 @@ def _consume_reservation(reservation_id: int | None, now: datetime):
     """Claim a waitlist offer's reservation in this transaction, or lose as "taken"."""
     if reservation_id is None:
         return None
-    from booking.services.waitlist import reservations
+    from booking.services import reservations
 
     offer = reservations.consume(reservation_id, now=now)
     if offer is None:

@@ -24,7 +24,7 @@ def anything_overdue(now: datetime):
     ``expire_overdue(..., known_overdue=...)``: nearly always nothing ran out, and then
     expiring costs no statement of its own.
     """
-    from booking.services.waitlist import reservations
+    from booking.services import reservations
 
     return or_(exists().where(_overdue_hold(now)), reservations.anything_overdue(now))
 
@@ -42,7 +42,7 @@ def expire_overdue(
     :func:`anything_overdue` said in this transaction, when the caller already asked;
     otherwise it is asked first.
     """
-    from booking.services.waitlist import reservations
+    from booking.services import reservations
 
     if known_overdue is None:
         known_overdue = bool(db.session.scalar(select(anything_overdue(now))))

@@ -1,4 +1,5 @@
-"""The pain screen as the booking verbs use it: settings, counters, clearance cover."""
+"""The pain screen as the booking verbs use it: settings, counters, clearance cover (with
+what the follow-ups after a clearance reported)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ from booking.models import (
     ApprovalState,
     Clearance,
     ClearanceOutcome,
+    FollowUp,
     Patient,
     ScreenOutcomeCount,
     Service,
 )
 from booking.services import availability
-from booking.services.followup.screens import screens_since
 
 # The wording of the consent checkbox and of the clearance attestation change rarely; the
 # version is stored beside each answer so we know what the person agreed to.
@@ -163,3 +164,22 @@ def covering_clearance(
             continue
         return clearance
     return None
+
+
+def screens_since(email: str, since: datetime) -> list[ScreenAnswers]:
+    """The screens as they stood after each of the patient's follow-ups answered after
+    ``since``, newest first: a material change in any of them, against the answers a
+    clearance was given on, means that clearance no longer covers the patient."""
+    rows = db.session.scalars(
+        select(FollowUp.screen_after)
+        .join(Patient, Patient.id == FollowUp.patient_id)
+        .where(Patient.email == email, FollowUp.answered_at > since)
+        .order_by(FollowUp.answered_at.desc())
+    )
+    screens = []
+    for stored in rows:
+        try:
+            screens.append(_parse(stored or {}))
+        except ScreenError:  # stored under older rules
+            continue
+    return screens

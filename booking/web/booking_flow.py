@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 
-from booking import clock, limits
+from booking import clock
 from booking.intake import (
     CONSENT_TEXT,
     HOLD_SCREEN_MESSAGE,
@@ -44,7 +44,7 @@ from booking.services import availability, bookings, catalog, clearance_window, 
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
-from booking.web import drafts, picker
+from booking.web import drafts, limits, picker
 from booking.web.calendar_links import calendar_links
 from booking.web.forms import (
     ChooseTreatmentForm,

@@ -25,12 +25,13 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import clock, ics, limits
+from booking import clock, ics
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, FeedToken
 from booking.notify.settings import calendar_uid, setting
 from booking.services import manage_links
 from booking.tokens import looks_like_token, token_hash
+from booking.web import limits
 from booking.web.calendar_links import FINISHED, appointment_facts
 
 bp = Blueprint("feeds", __name__)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
-from booking import clock, limits
+from booking import clock
 from booking.intake import FieldKind, parse_answers
 from booking.intake.followup import (
     FOLLOW_UP_QUESTIONS,
@@ -28,7 +28,7 @@ from booking.services import screening
 from booking.services.errors import Reason
 from booking.services.followup import answering
 from booking.services.locking import OutcomeUnknown
-from booking.web import drafts
+from booking.web import drafts, limits
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from booking import clock, limits
+from booking import clock
 from booking.models import Booking, ClearanceOutcome, ClinicianKind
 from booking.services import availability, bookings, clearance, manage_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from booking.web import picker
+from booking.web import limits, picker
 from booking.web.calendar_links import FINISHED, calendar_links
 from booking.web.forms import CancelForm, ClearanceForm, TimeForm
 

@@ -18,10 +18,10 @@ from booking.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from booking.services import bookings
+from booking.services import bookings, reservations
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from booking.services.waitlist import claims, reservations
+from booking.services.waitlist import claims
 from booking.services.waitlist.offering import offer_free_times
 from tests.builders import make_room, make_service, make_therapist
 from tests.screens import fine

@@ -4,7 +4,7 @@
   the link minted when that email is sent.
 * ``answering``: finding a follow-up by its link and the patient's one submission.
 * ``review``: what staff see: the flag for the therapist, the pain scores over the
-  sessions, marking a flag as seen, and the answers the re-screen takes into account.
+  sessions, marking a flag as seen.
 
 The questions and what the answers mean are pure (``booking.intake.followup``).
 """

@@ -13,11 +13,11 @@ from sqlalchemy import select, update
 
 from booking.extensions import db
 from booking.models import OfferState, WaitlistEntry, WaitlistOffer, WaitlistToken
-from booking.services import audit
+from booking.services import audit, reservations
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
-from booking.services.waitlist import entries, reservations
+from booking.services.waitlist import entries
 from booking.tokens import looks_like_token, new_token, token_hash
 
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import OfferState, Service, WaitlistEntry, WaitlistOffer
-from booking.services import audit, availability, reasons
+from booking.services import audit, availability, reasons, reservations
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
-from booking.services.waitlist import entries, offering, reservations
+from booking.services.waitlist import entries, offering
 from booking.waitlist import FreeTime, Wish, fits
 
 ALREADY_OFFERED = (

@@ -19,11 +19,10 @@ from booking.models import (
     WaitlistToken,
 )
 from booking.notify import waitlist_mail
-from booking.services import audit, availability, patients
+from booking.services import audit, availability, patients, reservations
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
-from booking.services.waitlist import reservations
 from booking.tokens import looks_like_token, new_token, token_hash
 from booking.waitlist import DAY_PARTS
 

@@ -26,10 +26,9 @@ from booking.models import (
 )
 from booking.notify import waitlist_mail
 from booking.scheduling import bookings_per_therapist, choose_room, choose_therapist
-from booking.services import audit, availability, holds
+from booking.services import audit, availability, holds, reservations
 from booking.services.audit import Actor
 from booking.services.locking import run_in_write_transaction, write_transaction
-from booking.services.waitlist import reservations
 from booking.waitlist import FreeTime, Wish, assign, offer_expiry
 
 

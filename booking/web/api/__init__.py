@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from booking import limits
+from booking.web import limits
 from booking.web.api import availability, bookings, errors, openapi, waitlist
 
 ROUTES = (

@@ -35,7 +35,7 @@ from booking.web.api.bookings import (
     _send,
     _stopped,
 )
-from booking.web.api.errors import ApiError
+from booking.web.api.errors import ApiError, slots_json
 from booking.web.api.schemas import (
     FIX_FIELDS,
     ErrorResponse,
@@ -252,9 +252,6 @@ def claim_offer(token: str, offer: str):
 
 
 def _alternatives(slots) -> list[dict]:
-    # Imported here: booking.web.refusals imports the API's schemas, so not at load time.
-    from booking.web.refusals import slots_json
-
     return slots_json(slots)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from booking import limits
+from booking.web import limits
 from booking.web.waitlist import entry, joining, offers
 
 ROUTES = (

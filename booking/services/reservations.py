@@ -3,7 +3,8 @@
 An open offer's time is held by a ``bookings`` row in the ``offered`` state, so the
 exclusion constraints and the scheduler treat it exactly like a clearance hold; a row whose
 expiry has passed never blocks, and :func:`release_overdue` removes it (the booking verbs
-call it before they write, through ``holds.expire_overdue``).
+call it before they write, through ``holds.expire_overdue``). Below the waitlist verbs:
+the booking and hold verbs use it too.
 """
 
 from __future__ import annotations

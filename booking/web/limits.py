@@ -23,6 +23,7 @@ from flask_limiter.util import get_remote_address
 
 from booking import validation
 from booking.extensions import limiter
+from booking.web import drafts
 
 F = TypeVar("F", bound=Callable)
 
@@ -64,8 +65,6 @@ def _read_submitted_email() -> str | None:
             return None
         raw = body.get("email") if isinstance(body, dict) else None
     else:
-        from booking.web import drafts
-
         raw = (drafts.load().get("details") or {}).get("email")
     if not isinstance(raw, str):
         return None
