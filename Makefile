@@ -21,7 +21,7 @@ help:
 	@echo "make test-min  the suite on the lowest versions pyproject.toml allows, in a throwaway venv"
 	@echo "make test-all  lint + the suite on SQLite, PostgreSQL ($(PG_TEST_URL)), the floors + test-stack + e2e"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml (after changing a dependency)"
-	@echo "make lint      ruff"
+	@echo "make lint      ruff, and import-linter for the layers and import cycles"
 	@echo "make audit     pip-audit: fails on a known vulnerability that has a fixed version"
 	@echo "make bench     benchmarks that print figures"
 
@@ -135,9 +135,12 @@ e2e: e2e-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 BOOKING_TEST_DATABASE_URL=$(E2E_DATABASE_URL) \
 	  $(BIN)/python -m pytest -q tests/e2e
 
+# The layers (pure core, models, services, web) and no import cycles: the contracts in
+# pyproject.toml's [tool.importlinter].
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
