@@ -152,10 +152,17 @@ audit: install
 	$(BIN)/python scripts/audit_dependencies.py
 
 # Every script in benchmarks/ (availability.py, booking_race.py, pages.py, ...), each on its
-# own scratch database; all run even if one fails, and then make fails.
+# own scratch database, writing its figures to test-artifacts/bench/<script>.json; then one
+# summary table of every target (benchmarks/_summary.py). All run even if one fails; make
+# fails if a script failed or a target went unmeasured, never for a target missed.
+BENCH_RESULTS := test-artifacts/bench
 bench: install e2e-deps
-	@failed=""; for script in benchmarks/[!_]*.py; do [ -e "$$script" ] || continue; \
-	  echo "== $$script"; $(BIN)/python "$$script" || failed="$$failed $$script"; done; \
+	@rm -rf $(BENCH_RESULTS); mkdir -p $(BENCH_RESULTS); failed=""; \
+	  for script in benchmarks/[!_]*.py; do [ -e "$$script" ] || continue; \
+	  echo "== $$script"; BENCH_RESULTS_DIR=$(BENCH_RESULTS) $(BIN)/python "$$script" \
+	    || failed="$$failed $$script"; done; \
+	  BENCH_RESULTS_DIR=$(BENCH_RESULTS) $(BIN)/python benchmarks/_summary.py \
+	    || failed="$$failed benchmarks/_summary.py"; \
 	  [ -z "$$failed" ] || { echo "Benchmarks that failed:$$failed"; exit 1; }
 
 clean:

@@ -18,7 +18,8 @@ through ``POST /api/v1/bookings`` over loopback:
 4. Throughput against its floor: the same 64 clients and requests against
    ``benchmarks/_insert_app.py`` (one INSERT and a commit per request) under the same
    gunicorn settings, target: bookings/s at least a third of it. Part 1 is repeated with
-   threaded workers (gthread) on fresh slots, to say which worker class measures better.
+   the other worker class (sync or gthread, whichever gunicorn.conf.py does not choose) on
+   fresh slots, to say which measures better.
 
 Each booking uses its own email address, as real patients do, so the per-email caps are not
 in play; the per-address rate limits are switched off (``FLASK_RATELIMIT_ENABLED=false``)
@@ -31,6 +32,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import runpy
 import secrets
 import shlex
 import signal
@@ -55,6 +57,7 @@ from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks import _results  # noqa: E402
 from benchmarks._support import (  # noqa: E402
     free_port,
     percentile,
@@ -391,6 +394,30 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "miss"
 
 
+def worker_classes() -> tuple[dict, dict]:
+    """The production worker class (read from gunicorn.conf.py) and the other one to compare.
+
+    Each is a name, a label and the gunicorn arguments that select it (none for production:
+    the config file alone). sync is forced to one thread, or gunicorn would pick gthread.
+    """
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    name = settings.get("worker_class", "sync")
+    threads = int(settings.get("threads", 1))
+    if name == "sync" and threads > 1:
+        name = "gthread"  # what gunicorn itself does with threads on a sync worker
+    workers = settings["workers"]
+    if name not in ("sync", "gthread"):
+        raise SystemExit(f"gunicorn.conf.py uses {name!r}; this compares sync and gthread")
+    sync = {"name": "sync", "label": f"{workers} sync workers"}
+    gthread = {"name": "gthread", "label": f"{workers} gthread workers x {THREADS} threads"}
+    if name == "sync":
+        gthread["args"] = ["--worker-class", "gthread", "--threads", str(THREADS)]
+        return {**sync, "args": []}, gthread
+    gthread["label"] = f"{workers} gthread workers x {threads} threads"
+    sync["args"] = ["--worker-class", "sync", "--threads", "1"]
+    return {**gthread, "args": []}, sync
+
+
 def main() -> None:
     began = time.monotonic()
     command_line = shlex.join([Path(sys.executable).name, *sys.argv])
@@ -426,19 +453,23 @@ def main() -> None:
         f"clinic:    {THERAPISTS} therapists, {ROOMS} rooms, every day "
         f"{OPEN // 60:02d}:00-{CLOSE // 60:02d}:00; {MINUTES} min + {BUFFER} min buffer"
     )
+    production, alt = worker_classes()
     log_path = Path(INSTANCE) / "gunicorn.log"
     server, port, command = start_server(url, "wsgi:app", [], log_path)
-    print(f"server:    {shlex.join(command)}  (production settings; log: {log_path})")
+    print(
+        f"server:    {shlex.join(command)}  (production settings: {production['label']}; "
+        f"log: {log_path})"
+    )
     try:
         groups = free_targets(port, today + timedelta(days=1), today + timedelta(days=61))
         # The last start times are kept out of part 1 for the races of part 2; the rest is
-        # split so the threaded workers of part 3 book slots nobody booked before.
+        # split so the other worker class books slots nobody booked before.
         races, groups = groups[-RACE_ROUNDS:], groups[:-RACE_ROUNDS]
         half = len(groups) // 2
-        sync_groups, threaded_groups = groups[:half], groups[half:]
+        production_groups, alt_groups = groups[:half], groups[half:]
         print(f"free:      {sum(len(t) for _, t in groups)} (therapist, start) targets")
 
-        one = distinct_slots(port, sync_groups)
+        one = distinct_slots(port, production_groups)
         statuses = one["statuses"]
         print(
             f"\n1. {CLIENTS} clients, distinct free slots, {SECONDS:.0f} s "
@@ -455,19 +486,17 @@ def main() -> None:
     in_worker_1 = server_times(log_path, 0, logged)
     in_worker_2 = server_times(log_path, logged)
 
-    threaded_log = Path(INSTANCE) / "gunicorn-gthread.log"
-    server, port, threaded_command = start_server(
-        url, "wsgi:app", ["--worker-class", "gthread", "--threads", str(THREADS)], threaded_log
-    )
+    alt_log = Path(INSTANCE) / f"gunicorn-{alt['name']}.log"
+    server, port, alt_command = start_server(url, "wsgi:app", alt["args"], alt_log)
     try:
-        threaded = distinct_slots(port, threaded_groups)
+        alternative = distinct_slots(port, alt_groups)
     finally:
         stop(server)
 
     floor_log = Path(INSTANCE) / "gunicorn-insert.log"
     server, port, floor_command = start_server(url, "benchmarks._insert_app:app", [], floor_log)
     try:
-        floor = distinct_slots(port, sync_groups)
+        floor = distinct_slots(port, production_groups)
     finally:
         stop(server)
 
@@ -480,7 +509,7 @@ def main() -> None:
         checks = [bookings_at(r["therapist"], r["start"]) for r in rounds]
         db.session.remove()
         db.engine.dispose()
-    made_part1 = statuses.get(201, 0) + threaded["statuses"].get(201, 0)
+    made_part1 = statuses.get(201, 0) + alternative["statuses"].get(201, 0)
 
     print(f"   in the worker (the app's access log), by status: {describe(in_worker_1)}")
 
@@ -530,18 +559,21 @@ def main() -> None:
     )
 
     ratio = one["rate"] / floor["rate"] if floor["rate"] else 0.0
-    threaded_ratio = threaded["rate"] / floor["rate"] if floor["rate"] else 0.0
+    alt_ratio = alternative["rate"] / floor["rate"] if floor["rate"] else 0.0
+    by_class = {production["name"]: one["rate"], alt["name"]: alternative["rate"]}
+    gthread_gain = by_class["gthread"] / by_class["sync"] if by_class["sync"] else 0.0
     print(f"\n4. {CLIENTS} clients for {SECONDS:.0f} s each, same settings, same run")
     print(f"   floor: {shlex.join(floor_command)}")
     print(rate_line("one INSERT + commit", floor))
-    print(rate_line("bookings, sync workers", one))
-    print(f"   threaded: {shlex.join(threaded_command)}")
-    print(rate_line(f"bookings, gthread x {THREADS}", threaded))
+    print(rate_line(f"bookings, {production['label']} (production)", one))
+    print(f"   other worker class: {shlex.join(alt_command)}")
+    print(rate_line(f"bookings, {alt['label']}", alternative))
     print(
-        f"   bookings / floor = {ratio:.2f} (sync, the production default), "
-        f"{threaded_ratio:.2f} (gthread); target >= {TARGET_FLOOR_RATIO:.2f}: "
+        f"   bookings / floor = {ratio:.2f} ({production['label']}, the production default), "
+        f"{alt_ratio:.2f} ({alt['label']}); target >= {TARGET_FLOOR_RATIO:.2f}: "
         f"{verdict(ratio >= TARGET_FLOOR_RATIO)}"
     )
+    print(f"   gthread / sync bookings per second = {gthread_gain:.2f}")
 
     print(f"\nFor the README (PostgreSQL, {os.cpu_count()} CPUs; `{command_line}`):\n")
     print("| Measure | Figure | Target | Result |")
@@ -552,8 +584,8 @@ def main() -> None:
         f"| >= {TARGET_FLOOR_RATIO:.2f} | {verdict(ratio >= TARGET_FLOOR_RATIO)} |"
     )
     print(
-        f"| the same with gthread workers ({THREADS} threads) | {threaded['rate']:.0f}/s "
-        f"= {threaded_ratio:.2f} of the floor | | |"
+        f"| the same with {alt['label']} | {alternative['rate']:.0f}/s "
+        f"= {alt_ratio:.2f} of the floor | | |"
     )
     print(
         f"| bookings per second (absolute) | {one['rate']:.0f}/s | >= {TARGET_RATE:.0f}/s "
@@ -568,6 +600,49 @@ def main() -> None:
         f"| lost-race answer against a winning booking, p95 in the worker "
         f"| {lost:.0f} ms / {won:.0f} ms = {race_ratio:.2f} | <= {TARGET_RACE_RATIO} "
         f"| {verdict(race_ratio <= TARGET_RACE_RATIO)} |"
+    )
+    consistent = all_ok and stored == total_made
+    _results.write(
+        "booking_race",
+        [
+            _results.figure(
+                "throughput",
+                f"{CLIENTS} clients booking distinct slots against an endpoint doing one INSERT "
+                f"and commit, production gunicorn settings ({production['label']}), PostgreSQL",
+                f"{one['rate']:.1f}/s / {floor['rate']:.1f}/s",
+                value=ratio,
+                target=f">= {TARGET_FLOOR_RATIO:.2f}",
+                met=ratio >= TARGET_FLOOR_RATIO,
+            ),
+            _results.figure(
+                "worker_class",
+                "the worker class: bookings/s with gthread against sync workers, same clients, "
+                "same run",
+                f"{by_class['gthread']:.1f}/s / {by_class['sync']:.1f}/s",
+                value=gthread_gain,
+                target=f"production: {production['name']}",
+            ),
+            _results.figure(
+                "race_ratio",
+                "lost-race answer (409) against a winning booking (201), p95 in the worker",
+                f"{lost:.0f} ms / {won:.0f} ms",
+                value=race_ratio,
+                target=f"<= {TARGET_RACE_RATIO}",
+                met=race_ratio <= TARGET_RACE_RATIO,
+            ),
+            _results.figure(
+                "one_slot",
+                f"{RACE_CLIENTS} clients at one slot, {len(rounds)} rounds: bookings per round, "
+                "counted in the database",
+                ", ".join(str(c) for c in checks)
+                + f"; {stored} stored for {total_made} answered 201",
+                target="exactly 1",
+                met=consistent,
+            ),
+        ],
+        database="postgresql",
+        load_at_start=round(load, 2),
+        production_worker=production["label"],
     )
     print(f"\n(total {time.monotonic() - began:.0f} s)")
 

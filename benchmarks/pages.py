@@ -19,11 +19,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks import _results  # noqa: E402
 
 BUDGET_BYTES = 50 * 1024
 BUDGET_REQUESTS = 6
@@ -126,14 +129,23 @@ def print_budget(rows) -> bool:
     return within
 
 
-def lighthouse(targets: dict) -> None:
+def kept_out_of_search(url: str, cookie: str | None) -> bool:
+    """Whether the page answers with an X-Robots-Tag saying noindex."""
+    headers = {"Cookie": cookie} if cookie else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+        return "noindex" in (r.headers.get("X-Robots-Tag") or "")
+
+
+def lighthouse(targets: dict) -> dict[str, dict[str, int]]:
+    """Score each page in ``targets``; return the scores of the pages Lighthouse could run."""
+    scored: dict[str, dict[str, int]] = {}
     chromium = os.environ.get("BOOKING_E2E_CHROMIUM", "/usr/bin/chromium")
     if not LIGHTHOUSE.exists():
         print(f"Lighthouse not run: {LIGHTHOUSE} is missing (run `npm ci`).")
-        return
+        return scored
     if shutil.which("node") is None:
         print("Lighthouse not run: node is not installed.")
-        return
+        return scored
     flags = (
         "--headless --no-sandbox --disable-gpu --disable-background-networking "
         "--disable-component-update --disable-quic --no-first-run --disable-sync"
@@ -155,6 +167,11 @@ def lighthouse(targets: dict) -> None:
             ]
             if cookie:
                 command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
+            if kept_out_of_search(url, cookie):
+                # Personal and token pages tell search engines to stay away on purpose: being
+                # crawlable is not a goal there, so that one audit is not scored.
+                command.append("--skip-audits=is-crawlable")
+                print(f"{name:10} (noindex by design: the is-crawlable audit is skipped)")
             result = subprocess.run(
                 command,
                 env={**os.environ, "CHROME_PATH": chromium},
@@ -174,6 +191,7 @@ def lighthouse(targets: dict) -> None:
                 key: round((category["score"] or 0) * 100)
                 for key, category in report["categories"].items()
             }
+            scored[name] = scores
             print(
                 f"{name:10} {scores.get('performance', 0):>5} {scores.get('accessibility', 0):>5} "
                 f"{scores.get('best-practices', 0):>5} {scores.get('seo', 0):>5}"
@@ -198,6 +216,45 @@ def lighthouse(targets: dict) -> None:
                         print(f"{'':10} {key}: {', '.join(failing[:8])}")
             if below:
                 print(f"{'':10} below target: {', '.join(below)}")
+    return scored
+
+
+def record(rows, scored: dict[str, dict[str, int]], pages_wanted: int) -> None:
+    """Hand the budget and the scores to the summary table."""
+    most_requests = max(row["requests"] for _, row in rows)
+    most_bytes = max(row["bytes"] for _, row in rows)
+    foreign = sorted(
+        {h for _, row in rows for h in row["hosts"] if not h.startswith(("127.0.0.1", "localhost"))}
+    )
+    budget_ok = most_requests <= BUDGET_REQUESTS and most_bytes <= BUDGET_BYTES and not foreign
+    figures = [
+        _results.figure(
+            "page_budget",
+            f"every patient-facing page as served ({len(rows)} pages): most requests and bytes "
+            "against the budget, hosts other than the app's",
+            f"{most_requests} requests / {BUDGET_REQUESTS}, {most_bytes / 1024:.1f} KB / "
+            f"{BUDGET_BYTES // 1024} KB; other hosts: {', '.join(foreign) or 'none'}",
+            value=most_bytes / BUDGET_BYTES,
+            target=f"<= {BUDGET_REQUESTS} requests, <= {BUDGET_BYTES // 1024} KB, none",
+            met=budget_ok,
+        )
+    ]
+    lowest = {
+        key: min(scores.get(key, 0) for scores in scored.values()) for key in LIGHTHOUSE_TARGETS
+    }
+    complete = len(scored) == pages_wanted
+    figures.append(
+        _results.figure(
+            "lighthouse",
+            f"Lighthouse 12.2.3 (mobile), lowest score over {', '.join(scored) or 'no page'}"
+            + ("" if complete else f" ({pages_wanted - len(scored)} pages not scored)"),
+            ", ".join(f"{key} {score}" for key, score in lowest.items()) if scored else "not run",
+            target=", ".join(f"{key} >= {t}" for key, t in LIGHTHOUSE_TARGETS.items()),
+            met=complete
+            and all(lowest[key] >= target for key, target in LIGHTHOUSE_TARGETS.items()),
+        )
+    )
+    _results.write("pages", figures, database="sqlite")
 
 
 def main() -> int:
@@ -218,7 +275,7 @@ def main() -> int:
                 rows, targets = walk_and_measure(browser, server)
                 browser.close()
             print_budget(rows)
-            lighthouse(targets)
+            record(rows, lighthouse(targets), len(targets))
         finally:
             stop_server(server)
     return 0

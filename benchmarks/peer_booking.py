@@ -40,6 +40,7 @@ os.environ["BOOKING_INSTANCE_PATH"] = INSTANCE
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks import _results  # noqa: E402
 from benchmarks import availability as clinic_bench  # noqa: E402
 from benchmarks._support import percentile, reset_postgres_database  # noqa: E402
 from booking import clock, create_app  # noqa: E402
@@ -227,6 +228,31 @@ def main() -> None:
     print(
         f"| SQL statements per booking | {ours['statements']} (peer {peer['statements']}) "
         f"| <= {TARGET_STATEMENTS} | {verdict(ours['statements'] <= TARGET_STATEMENTS)} |"
+    )
+    _results.write(
+        "peer_booking",
+        [
+            _results.figure(
+                "peer_ratio",
+                "one booking in process against django-appointment 3.12.0's booking path, "
+                "same clinic shape on the same PostgreSQL",
+                f"{ours['p50']:.1f} ms / {peer['p50']:.1f} ms",
+                value=ratio,
+                target=f"<= {TARGET_RATIO}",
+                met=ratio <= TARGET_RATIO,
+            ),
+            _results.figure(
+                "statements",
+                "SQL statements per booking (the peer's, which re-checks nothing, beside it)",
+                f"{ours['statements']} (peer {peer['statements']})",
+                value=ours["statements"],
+                target=f"<= {TARGET_STATEMENTS}",
+                met=ours["statements"] <= TARGET_STATEMENTS,
+            ),
+        ],
+        database="postgresql",
+        load_at_start=round(load, 2),
+        peer=f"django-appointment 3.12.0, Django {peer['django']}",
     )
     print(f"\n(total {time.monotonic() - began:.0f} s)")
 
