@@ -1,0 +1,164 @@
+"""The rules a new booking must pass before its time is re-checked.
+
+The pain screen and what it holds, the restrictions of the patient's clearances, and
+the online caps on future bookings and holds. Each raises BookingError when it refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from booking import validation
+from booking.intake import assess, patient_message
+from booking.models import (
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Patient,
+    Service,
+)
+from booking.services import (
+    reasons,
+    screening,
+)
+from booking.services.bookings.common import BookingRequest, _settings
+from booking.services.errors import BookingError
+
+if TYPE_CHECKING:  # the facts ``book`` reads first
+    from booking.services.bookings.making import _Facts
+
+
+def _assess(request: BookingRequest, service: Service, now: datetime, *, cleared: bool = True):
+    """Run the screen for ``request``; refuse what it says must not be booked.
+
+    Returns the assessment (None for a staff booking made without a screen) and the id of
+    a returning patient's valid clearance that covers it, if any (``cleared`` False: the
+    caller knows the patient has no valid clearance).
+    """
+    if request.screen is None:
+        if request.source is BookingSource.ONLINE:
+            raise BookingError(
+                "screen_required", "Please answer the health questions first.", field="screen"
+            )
+        return None, None
+    assessment = assess(request.screen, screening.settings())
+    if not assessment.makes_booking:
+        raise BookingError(
+            assessment.outcome.value,
+            patient_message(
+                assessment.outcome,
+                emergency_number=_settings()["CLINIC_EMERGENCY_NUMBER"],
+                urgent_number=_settings()["CLINIC_URGENT_NUMBER"],
+            )
+            or "We can't book this treatment for you.",
+            field="screen",
+        )
+    if assessment.no_deep_pressure and service.deep_pressure:
+        raise BookingError(
+            "not_suitable",
+            f"{service.name} uses deep pressure, which isn't suitable for you. "
+            "Please choose a gentler treatment.",
+            field="service",
+        )
+    covered_by = None
+    if assessment.needs_clearance:
+        clearance = (
+            screening.covering_clearance(request.email, request.screen, now=now, service=service)
+            if request.email and cleared
+            else None
+        )
+        covered_by = clearance.id if clearance is not None else None
+    return assessment, covered_by
+
+
+def _same_person(column, email: str):
+    """SQL: ``column`` is ``email`` or one of its ``+tag`` variants, in any case."""
+    local, _, domain = validation.canonical_email(email).rpartition("@")
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    lowered = func.lower(column)
+    tagged = f"{escaped(local)}+%@{escaped(domain)}"
+    return (lowered == f"{local}@{domain}") | lowered.like(tagged, escape="\\")
+
+
+RESTRICTED_MESSAGE = (
+    "{service} isn't suitable for you: the clinician who cleared you for massage set "
+    "restrictions that rule it out. Please choose a gentler treatment, or call us."
+)
+
+
+def _restriction_override(request: BookingRequest, service: Service, now: datetime) -> bool:
+    """Apply the restrictions of the patient's valid clearances to ``service``.
+
+    Restrictions bind every booking a clearance covers, on every channel: online and over the
+    API a conflicting service is refused; reception may book it with a recorded reason, and
+    the booking is then held, since the clearance no longer covers it. Returns True when
+    such an override applies. Raises BookingError("not_suitable" | "invalid").
+    """
+    if not request.email:
+        return False
+    conflict = screening.conflicting_clearance(request.email, service, now=now)
+    if conflict is None:
+        return False
+    if request.source is not BookingSource.RECEPTION:
+        raise BookingError(
+            "not_suitable", RESTRICTED_MESSAGE.format(service=service.name), field="service"
+        )
+    if not request.restriction_override_reason.strip():
+        raise BookingError(
+            "restricted",
+            f"This patient's clearance has restrictions that rule out {service.name}. Choose "
+            "another service, or give a reason to book it anyway (it will be held for a new "
+            "clearance).",
+            field="restriction_override_reason",
+        )
+    reasons.check_reason(request.restriction_override_reason, field="restriction_override_reason")
+    return True
+
+
+def _cap_counts(email: str, now: datetime):
+    """SQL: one row, the future bookings and the live holds of the person with ``email``.
+
+    Counts live holds and confirmed bookings still to come, by the booking's contact email
+    or its patient's, as one person whatever case or ``+tag`` each was typed with. The
+    patients matching are found once, not joined to every future booking.
+    """
+    live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
+    matching_patients = select(Patient.id).where(_same_person(Patient.email, email))
+    return (
+        select(
+            func.count().label("future"),
+            func.count().filter(live_hold).label("holds_now"),
+        )
+        .where(
+            or_(
+                _same_person(Booking.contact_email, email),
+                Booking.patient_id.in_(matching_patients),
+            ),
+            Booking.starts_at > now,
+            live_hold | (Booking.status == BookingStatus.CONFIRMED),
+        )
+        .subquery("caps")
+    )
+
+
+def _refuse_hold_squatting(facts: _Facts, *, hold: bool) -> None:
+    """Refuse an online booking that would give the person too many future bookings or holds.
+
+    Raises BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL, or, for a booking
+    that will be held, above BOOKING_MAX_HOLDS_PER_EMAIL (counts from :func:`_cap_counts`).
+    """
+    c = _settings()
+    if facts.future >= c["BOOKING_MAX_FUTURE_PER_EMAIL"] or (
+        hold and facts.holds_now >= c["BOOKING_MAX_HOLDS_PER_EMAIL"]
+    ):
+        raise BookingError(
+            "too_many",
+            "You already have as many appointments booked with us as we can take online. "
+            f"Please call us on {c['CLINIC_PHONE']} to book another.",
+        )

@@ -1,0 +1,183 @@
+"""What the booking verbs share: the request, the policy they apply, "just taken"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from booking.extensions import db
+from booking.intake import ScreenAnswers
+from booking.models import (
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Service,
+)
+from booking.scheduling import Slot
+from booking.scheduling import hold_expiry as compute_hold_expiry
+from booking.services import (
+    availability,
+    manage_links,
+)
+from booking.services.errors import BookingError
+from booking.services.locking import (
+    reading,
+)
+
+ACTIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+TAKEN_MESSAGE = "Sorry, that time was just taken by someone else. Here are the nearest free times."
+UNKNOWN_MESSAGE = (
+    "We could not confirm your booking. Try again: you will not be booked twice, and if it "
+    "went through we will show it to you."
+)
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a patient (or reception) asked for; already validated and normalised."""
+
+    service_id: int
+    minutes: int
+    start: datetime
+    name: str
+    email: str
+    phone: str
+    therapist_id: int | None = None
+    note: str = ""
+    over_18: bool = True
+    form_key: str | None = None
+    source: BookingSource = BookingSource.ONLINE
+    # The pain screen's answers. Required for online bookings: the verb itself decides
+    # hold or not from them, so no caller can skip or soften the screen.
+    screen: ScreenAnswers | None = None
+    # Staff only: book outside hours, notice, horizon or grid, for a named therapist,
+    # with the reason recorded. Conflicts with other bookings are still refused.
+    override_reason: str = ""
+    # Count the screen's outcome (the anonymous daily tally) with the booking, in its
+    # transaction; the web flow counts at the screen step instead.
+    count_screen: bool = False
+    # Reception only: book a service the patient's clearance restrictions rule out, with the
+    # reason recorded. The booking is then held for a new clearance.
+    restriction_override_reason: str = ""
+    # A waitlist offer's reservation this booking claims: consumed in the same transaction
+    # (the claim loses, as "taken", if the offer ended or someone else claimed it first).
+    reservation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    # The manage link's token, known only at creation; None when a resubmission returned
+    # the booking an earlier submit with the same form key had made.
+    manage_token: str | None
+    created: bool
+
+
+def find_by_token(token: str) -> Booking | None:
+    """Return the booking a live manage token opens, or None for any miss."""
+    return manage_links.find_booking(token)
+
+
+def find_by_form_key(form_key: str) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.form_key == form_key))
+
+
+def _settings():
+    return current_app.config
+
+
+def policy_snapshot() -> dict:
+    c = _settings()
+    return {
+        "cancel_cutoff_hours": c["BOOKING_CANCEL_CUTOFF_HOURS"],
+        "reschedule_cutoff_hours": c["BOOKING_RESCHEDULE_CUTOFF_HOURS"],
+    }
+
+
+def hold_expiry_for(booked_at: datetime, start: datetime) -> datetime:
+    c = _settings()
+    return compute_hold_expiry(
+        booked_at,
+        start,
+        max_after_booking=timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"]),
+        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
+    )
+
+
+def _local_day(instant: datetime) -> date:
+    return instant.astimezone(availability.clinic_zone()).date()
+
+
+def nearest_alternatives(
+    service: Service,
+    minutes: int,
+    wanted: datetime,
+    *,
+    now: datetime,
+    therapist_id: int | None,
+    earliest_start: datetime | None,
+    limit: int = 5,
+) -> list[Slot]:
+    """Return up to ``limit`` free starts closest to ``wanted`` (same week, either side)."""
+    day = _local_day(wanted)
+    first = max(day - timedelta(days=3), _local_day(now))
+    found = availability.slots_for(
+        service,
+        minutes,
+        first,
+        day + timedelta(days=7),
+        now=now,
+        therapist_id=therapist_id,
+        earliest_start=earliest_start,
+    ).slots
+    return sorted(found, key=lambda s: (abs(s.start - wanted), s.start))[:limit]
+
+
+def _taken(
+    service_id: int,
+    minutes: int,
+    start: datetime,
+    seen: list,
+    *,
+    now: datetime,
+    therapist_id: int | None,
+    lost_to_overlap: bool = False,
+) -> BookingError:
+    """The "just taken" refusal, with the nearest free times the re-check's window shows.
+
+    ``seen`` holds the last re-check read (or None) and the hold bound it applied.
+    """
+    check, earliest = seen[-1] if seen else (None, None)
+    alternatives = check.alternatives(lost_to_overlap=lost_to_overlap) if check is not None else []
+    if not alternatives:
+        # Nothing else free that day (or no re-check was read): look wider, in a read of
+        # its own, so the loser of a race never holds the write lock while it looks.
+        with reading():
+            alternatives = nearest_alternatives(
+                db.session.get(Service, service_id),
+                minutes,
+                start,
+                now=now,
+                therapist_id=therapist_id,
+                earliest_start=earliest,
+            )
+    return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
+
+
+def _consume_reservation(reservation_id: int | None, now: datetime):
+    """Claim a waitlist offer's reservation in this transaction, or lose as "taken"."""
+    if reservation_id is None:
+        return None
+    from booking.services import reservations
+
+    offer = reservations.consume(reservation_id, now=now)
+    if offer is None:
+        raise _TakenSignal
+    return offer
+
+
+class _TakenSignal(Exception):
+    """Internal: leave the write transaction (rolling back) before computing alternatives."""
