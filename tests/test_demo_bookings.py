@@ -27,7 +27,7 @@ from booking.models import (
     WorkingHours,
 )
 from booking.models.booking import BLOCKING_STATUSES
-from booking.notify.worker import run_jobs
+from booking.worker.jobs import run_jobs
 from tests.web.test_reception_calendar import sign_in
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """``flask booking worker|outbox|expire-holds|mail-test|feed-token``: confirmations and feeds.
 
-Thin wrappers over :mod:`booking.notify` and the feed tokens; ``booking.cli`` adds this
-group's commands to ``flask booking``.
+Thin wrappers over :mod:`booking.worker`, :mod:`booking.notify` and the feed tokens;
+``booking.cli`` adds this group's commands to ``flask booking``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from booking import clock
+from booking import clock, worker
 from booking.extensions import db
 from booking.models import FeedToken, OutboxMessage, OutboxStatus, Therapist
-from booking.notify import outbox, worker
+from booking.notify import outbox
 from booking.notify.settings import public_url, setting
 from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
+from booking.worker import jobs
 
 group = AppGroup("notify", help="The worker, the outbox and staff calendar feeds.")
 
@@ -100,7 +101,7 @@ def outbox_command(status: str | None, limit: int) -> None:
 @group.command("expire-holds")
 def expire_holds_command() -> None:
     """Mark overdue holds expired and queue their cancellation emails, once."""
-    queued = worker.expire_holds(clock.now())
+    queued = jobs.expire_holds(clock.now())
     click.echo(f"Queued {queued} hold-expired message(s).")
 
 

@@ -2,7 +2,7 @@
 
 A row is the promise "this message will be delivered". It holds a snapshot of the booking's
 facts at the moment of the change (never health data, never a working manage link) and the
-Message-ID fixed at that moment; the worker (``booking.notify.worker``) renders and sends it
+Message-ID fixed at that moment; the worker (``booking.worker``) renders and sends it
 later, with retries, and records every failure.
 """
 

@@ -3,7 +3,7 @@
 Neither is about a booking (nothing is booked yet), so neither carries a calendar
 invitation. Like booking emails, the row holds a snapshot of what may be said (never the
 screen, never whether it would hold a booking) and no working link: the entry's link is
-minted when the message is sent (``worker.deliver_one``).
+minted when the message is sent (``booking.worker.delivery.deliver_one``).
 """
 
 from __future__ import annotations

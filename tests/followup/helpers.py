@@ -10,9 +10,10 @@ from sqlalchemy import select
 from booking import clock
 from booking.extensions import db
 from booking.models import FollowUp
-from booking.notify.worker import deliver_due, run_jobs
 from booking.services import visits
 from booking.services.audit import Actor
+from booking.worker.delivery import deliver_due
+from booking.worker.jobs import run_jobs
 from tests.support.notify import book, make_clinic, parse_mail
 
 BOOKED_AT = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from booking.extensions import db
 from booking.models import BookingSource, MessageKind, OutboxMessage, OutboxStatus
-from booking.notify.worker import run_jobs
 from booking.services import bookings, visits
 from booking.services.audit import Actor
+from booking.worker.jobs import run_jobs
 from tests.followup.helpers import (
     BOOKED_AT,
     END,

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 from booking import clock
 from booking.extensions import db
 from booking.models import MessageKind, OutboxStatus
-from booking.notify.worker import claim, deliver_one
 from booking.tokens import token_hash
+from booking.worker.delivery import claim, deliver_one
 from tests.support.notify import book, ensure_queued, make_clinic, messages
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from booking import clock
 from booking.models import MessageKind
-from booking.notify.worker import deliver_due
+from booking.worker.delivery import deliver_due
 from tests.support.notify import book, check_structure, ensure_queued, make_clinic, messages
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import MessageKind, OutboxStatus
 from booking.notify import transport
-from booking.notify.worker import deliver_due
+from booking.worker.delivery import deliver_due
 from tests.notify.conftest import Collector, free_port
 from tests.support.notify import book, ensure_queued, make_clinic, messages
 

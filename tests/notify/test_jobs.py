@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from booking import clock
 from booking.extensions import db
 from booking.models import BookingStatus, MessageKind, OutboxStatus
-from booking.notify.worker import deliver_due, run_jobs
+from booking.worker.delivery import deliver_due
+from booking.worker.jobs import run_jobs
 from tests.support.notify import book, check_structure, ensure_queued, make_clinic, messages, vevent
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

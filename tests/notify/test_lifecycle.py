@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, MessageKind
-from booking.notify.worker import deliver_due
 from booking.services import bookings
 from booking.services.audit import Actor
+from booking.worker.delivery import deliver_due
 from tests.support.notify import book, check_structure, ensure_queued, make_clinic, messages, vevent
 
 LONDON = ZoneInfo("Europe/London")

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from booking import clock
 from booking.extensions import db
 from booking.models import ClearanceOutcome, ClinicianKind, FeedToken, MessageKind
-from booking.notify.worker import deliver_due, run_jobs
 from booking.services import bookings, clearance, manage_links, visits
 from booking.services.audit import Actor
 from booking.tokens import new_token, token_hash
+from booking.worker.delivery import deliver_due
+from booking.worker.jobs import run_jobs
 from tests.support.notify import book, ensure_queued, make_clinic, messages, parse_mail
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from booking.extensions import db
 from booking.models import MessageKind, OutboxStatus
 from booking.notify import outbox
 from booking.notify.settings import setting
-from booking.notify.worker import claim, deliver_due, retry_delay
 from booking.services.locking import write_transaction
+from booking.worker.delivery import claim, deliver_due, retry_delay
 from tests.support.notify import book, ensure_queued, make_clinic, messages, parse_mail
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from booking import clock
 from booking.extensions import db
 from booking.models import MessageKind, OutboxStatus
-from booking.notify.worker import deliver_due
 from booking.services import manage_links
+from booking.worker.delivery import deliver_due
 from tests.support.notify import (
     book,
     check_structure,

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from booking import clock
 from booking.extensions import db
 from booking.models import MessageKind, OutboxMessage, OutboxStatus, WaitlistOffer
-from booking.notify.worker import deliver_due
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.waitlist import answers
 from booking.services.waitlist.offering import offer_free_times
+from booking.worker.delivery import deliver_due
 from tests.builders import make_room, make_service, make_therapist
 from tests.waitlist.helpers import NOW, ONE_SLOT, book, join, later
 

@@ -19,9 +19,10 @@ import vobject
 from booking import clock, ics
 from booking.extensions import db
 from booking.models import MessageKind, OutboxMessage, OutboxStatus
-from booking.notify import outbox, worker
+from booking.notify import outbox
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.transport import mail_dir
+from booking.worker import delivery
 from tests.security import booking_with_token
 from tests.security.test_input_limits import DETAILS, TIMED, assert_refused, state, with_draft
 from tests.support.database import DEFAULT_NOW
@@ -118,7 +119,7 @@ def test_a_hostile_name_in_the_database_adds_no_mail_header_or_recipient(app, na
     booking = booking_named(name)
     message = outbox.queue(MessageKind.BOOKED, booking, now=DEFAULT_NOW)
     db.session.commit()
-    assert worker.deliver_one(message.id, now=DEFAULT_NOW) == "sent"
+    assert delivery.deliver_one(message.id, now=DEFAULT_NOW) == "sent"
     sent = db.session.get(OutboxMessage, message.id)
     assert sent.status is OutboxStatus.SENT
     files = sorted(mail_dir().glob(f"*-{message.id}-*.eml"))

@@ -23,7 +23,7 @@ from booking import ConfigurationError, clock, create_app
 from booking.extensions import db
 from booking.notify.settings import public_url
 from booking.notify.transport import mail_dir
-from booking.notify.worker import deliver_due
+from booking.worker.delivery import deliver_due
 from tests.conftest import DEFAULT_NOW, empty_database
 from tests.web.flow import MANAGE_RE, book_through_the_flow
 from tests.web.test_api_bookings import valid

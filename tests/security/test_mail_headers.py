@@ -29,12 +29,12 @@ from booking.extensions import db
 from booking.ics import clean_line
 from booking.models import Booking, MessageKind, OutboxMessage, Service, StaffRole, StaffUser
 from booking.notify import outbox
-from booking.notify.worker import deliver_due
 from booking.services import catalog_admin
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
 from booking.services.catalog_admin import CatalogError
 from booking.services.staff import StaffError
+from booking.worker.delivery import deliver_due
 from tests.builders import make_room, make_service, make_therapist
 from tests.conftest import DEFAULT_NOW
 from tests.security import booking_with_token

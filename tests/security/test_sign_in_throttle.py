@@ -15,7 +15,7 @@ from sqlalchemy import select
 from booking import clock
 from booking.extensions import db
 from booking.models import AuditEvent, MessageKind, OutboxMessage, StaffRole
-from booking.notify.worker import deliver_due
+from booking.worker.delivery import deliver_due
 from tests.conftest import DEFAULT_NOW
 from tests.security.test_mail_headers import assert_one_clean_message
 from tests.web.test_auth import PASSWORD, make_staff

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking, Patient, Service, StaffRole, Therapist
-from booking.notify import worker
 from booking.notify.transport import mail_dir
 from booking.services import catalog_admin
 from booking.services.audit import Actor
+from booking.worker import delivery
 from tests.support.auth import signed_in_client
 from tests.support.database import DEFAULT_NOW
 from tests.support.flows import book_through_the_flow, manage_path
@@ -220,7 +220,7 @@ def test_the_markdown_body_makes_no_javascript_link(stage, client):
 
 
 def sent_emails() -> list:
-    assert worker.deliver_due(DEFAULT_NOW + timedelta(minutes=1))
+    assert delivery.deliver_due(DEFAULT_NOW + timedelta(minutes=1))
     files = sorted(mail_dir().glob("*.eml"))
     parsed = [BytesParser(policy=default_policy).parsebytes(f.read_bytes()) for f in files]
     for f in files:

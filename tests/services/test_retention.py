@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import BookingDraft, BookingStatus, Intake
-from booking.notify import worker
 from booking.services.retention import purge
+from booking.worker import jobs
 from tests.support.builders import make_booking
 from tests.support.screens import severe
 
@@ -91,8 +91,8 @@ def test_the_worker_runs_the_purge(app):
         )
     )
     db.session.commit()
-    worker._last_purge = None
-    counts = worker.run_daily_duties(NOW)
+    jobs._last_purge = None
+    counts = jobs.run_daily_duties(NOW)
     assert counts["answers_purged"] == 1
     assert answers_of(expired) is None
 

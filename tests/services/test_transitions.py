@@ -23,12 +23,12 @@ from booking.models import (
     MessageKind,
     OutboxMessage,
 )
-from booking.notify.worker import run_jobs
 from booking.scheduling import moves
 from booking.services import bookings, clearance, holds, privacy, transitions, visits
 from booking.services.audit import Actor
 from booking.services.errors import BookingError, Refusal
 from booking.services.locking import run_in_write_transaction
+from booking.worker.jobs import run_jobs
 from tests.support.builders import make_booking
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday

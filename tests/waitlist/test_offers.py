@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, Closure, OfferState, WorkingHours
-from booking.notify.worker import run_jobs
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.waitlist.offering import offer_free_times
+from booking.worker.jobs import run_jobs
 from tests.builders import make_room, make_service, make_therapist
 from tests.screens import severe
 from tests.waitlist.helpers import NOW, ONE_SLOT, THURSDAY_10, book, join, later, offers

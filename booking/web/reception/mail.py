@@ -28,13 +28,14 @@ from wtforms.fields import EmailField
 from booking import clock, validation
 from booking.extensions import db
 from booking.models import OutboxMessage, OutboxStatus, StaffRole
-from booking.notify import outbox, worker
+from booking.notify import outbox
 from booking.notify.settings import setting
 from booking.services.audit import Actor, record
 from booking.services.locking import write_transaction
 from booking.web.forms import _check
 from booking.web.reception import bp
 from booking.web.reception_guard import requires_role
+from booking.worker import delivery
 
 PAGE_SIZE = 100
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.SENT)
@@ -112,7 +113,7 @@ def send_test(to_address: str, *, actor: Actor, now: datetime) -> tuple[bool, st
         message.claimed_until = now + TEST_LEASE  # the worker must not send it too
         record("mail.test_sent", actor=actor, now=now, message_id=message.id)
         message_id = message.id
-    outcome = worker.deliver_one(message_id, now=now)
+    outcome = delivery.deliver_one(message_id, now=now)
     db.session.rollback()
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if outcome == "sent":
