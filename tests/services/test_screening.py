@@ -1,15 +1,24 @@
-"""A returning patient's clearance: material changes end its cover; restrictions bind and
-wait for the therapist; staff reasons are real sentences."""
+"""The screen as the verbs use it: a returning patient's clearance covers them until a
+material change; restrictions bind and wait for the therapist; staff reasons are checked
+on every verb that takes one; outcomes are counted per day with nothing else kept."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import ApprovalState, BookingStatus, ClearanceOutcome
-from booking.services import bookings, clearance, reasons
+from booking.intake import Outcome
+from booking.models import (
+    ApprovalState,
+    BookingStatus,
+    ClearanceOutcome,
+    ScreenOutcomeCount,
+    Service,
+)
+from booking.services import bookings, clearance, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from tests.builders import make_room, make_service, make_therapist
@@ -105,18 +114,6 @@ def test_an_approved_restriction_binds_later_online_bookings(clinic, ticks, text
     assert gentle.status is BookingStatus.CONFIRMED
 
 
-@pytest.mark.parametrize("reason", ["", ".", "...", "ok", "x y", "!!! ???", "12345 678"])
-def test_staff_reasons_must_be_real_sentences(reason):
-    assert not reasons.is_real_sentence(reason)
-    with pytest.raises(BookingError):
-        reasons.check_reason(reason)
-
-
-@pytest.mark.parametrize("reason", ["GP on Thursday", "Patient phoned, letter to follow"])
-def test_a_few_words_are_a_reason(reason):
-    assert reasons.check_reason(f"  {reason} ") == reason
-
-
 def test_every_staff_reason_is_checked(clinic):
     service, _, therapist = clinic
     held = book(service, therapist, severe())
@@ -161,3 +158,34 @@ def test_refusing_a_clearance_needs_a_reason(clinic):
 
 def test_now_is_utc():
     assert NOW.tzinfo is UTC
+
+
+def test_restrictions_rule_out_a_deep_pressure_service_only(clinic):
+    service_id, deep_id, _ = clinic
+    gentle, deep = db.session.get(Service, service_id), db.session.get(Service, deep_id)
+    assert screening.restrictions_conflict({"no_deep_pressure"}, None, deep)
+    assert screening.restrictions_conflict({"light_pressure_only"}, "", deep)
+    # Words a machine cannot read: a person decides.
+    assert screening.restrictions_conflict((), "Avoid the left shoulder", deep)
+    assert not screening.restrictions_conflict({"avoid_area"}, "  ", deep)
+    assert not screening.restrictions_conflict({"no_deep_pressure"}, "Anything", gentle)
+
+
+def test_any_restriction_ticked_or_written_counts():
+    assert screening.has_restrictions({"avoid_area"}, None)
+    assert screening.has_restrictions((), "Avoid the left shoulder")
+    assert not screening.has_restrictions(None, "   ")
+
+
+def test_outcomes_are_counted_per_clinic_day_and_nothing_else(app):
+    late_evening = datetime(2027, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 July in London
+    for _ in range(2):
+        screening.count_outcome(Outcome.URGENT, now=late_evening)
+    screening.count_outcome(Outcome.EMERGENCY, now=late_evening)
+    db.session.commit()
+    rows = db.session.execute(
+        select(
+            ScreenOutcomeCount.day, ScreenOutcomeCount.outcome, ScreenOutcomeCount.count
+        ).order_by(ScreenOutcomeCount.outcome)
+    ).all()
+    assert rows == [(date(2027, 7, 2), "emergency", 1), (date(2027, 7, 2), "urgent", 2)]
