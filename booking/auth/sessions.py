@@ -1,10 +1,11 @@
 """The signed-in staff session: Flask-Login wiring, versions, idle and absolute timeouts.
 
-Signing in is a sequence of steps. The password is always the first; later steps (a TOTP
-code, issue 8) register a :class:`LoginStep` in :data:`LOGIN_STEPS` and call
-:func:`pending_login`, :func:`mark_step_done` and :func:`complete_login` from their view.
-Until every step required for the account has passed, nobody is signed in: the session
-holds only a short-lived *pending* login, which no guarded page accepts.
+Signing in is a sequence of steps. The password is always the first; later steps (the
+TOTP code of ``booking.web.auth.totp``) register a :class:`LoginStep` in
+:data:`LOGIN_STEPS` and call :func:`pending_login`, :func:`mark_step_done` and
+:func:`complete_login` from their view. Until every step required for the account has
+passed, nobody is signed in: the session holds only a short-lived *pending* login, which
+no guarded page accepts.
 
 A signed-in session carries the account's ``session_version`` and two UTC timestamps (epoch
 seconds, from :func:`booking.clock.now`): when the person signed in and when they were

@@ -22,7 +22,7 @@ ON_SPRING_FORWARD = datetime(2027, 3, 28, 10, 0, tzinfo=LONDON)
 
 
 def _confirm_clearance(booking: Booking, now: datetime) -> None:
-    """Stand-in for the clearance verb (a later issue): confirm and bump SEQUENCE."""
+    """Confirm the hold as a clearance would, bumping SEQUENCE: only the emails matter here."""
     booking.status = BookingStatus.CONFIRMED
     booking.hold_expires_at = None
     booking.ics_sequence += 1

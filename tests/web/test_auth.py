@@ -132,7 +132,7 @@ def test_login_replaces_the_whole_session(client, desk):
 def test_password_step_alone_cannot_finish_a_login_that_needs_another_step(
     client, desk, monkeypatch
 ):
-    # How a second factor (issue 8) plugs in: a step the account owes keeps it signed out.
+    # How a second factor plugs in: a step the account owes keeps it signed out.
     step = sessions.LoginStep("second-factor", "public.home", lambda staff: True)
     monkeypatch.setattr(sessions, "LOGIN_STEPS", [step])
     response = sign_in(client)
