@@ -125,6 +125,8 @@ HOLD_WORKING_DAY_HOURS = "09:00-17:00"
 HOLD_EXTENSION_HOURS = 48
 CLEARANCE_VALID_DAYS = 183
 CLEARANCE_MAX_AGE_DAYS = 30
+# How many clinicians' links (to a GP, a physio, ...) a patient may send for one hold.
+CLINICIAN_LINKS_PER_HOLD = 3
 
 # Waitlist: how long an offer reserves its time, how many entries one email may keep, and
 # how old a screen answered at joining may be before claiming asks for it again.

@@ -16,6 +16,7 @@ from booking.models.clinical import (
     Intake,
     ScreenOutcomeCount,
 )
+from booking.models.clinician import ClinicianLink, ClinicianLinkToken
 from booking.models.draft import BookingDraft
 from booking.models.feeds import FeedToken
 from booking.models.followup import FollowUp, FollowUpToken
@@ -48,6 +49,8 @@ __all__ = [
     "ClearanceSource",
     "ClinicSetting",
     "ClinicianKind",
+    "ClinicianLink",
+    "ClinicianLinkToken",
     "Closure",
     "FeedToken",
     "FollowUp",

@@ -18,6 +18,7 @@ class ActorKind(enum.StrEnum):
     STAFF = "staff"
     PATIENT = "patient"  # acting through a manage link or the public form
     SYSTEM = "system"  # the worker, a CLI job
+    CLINICIAN = "clinician"  # a patient's GP or physio, through the link the patient sent
 
 
 class AuditEvent(db.Model):

@@ -79,6 +79,7 @@ class ClearanceSource(enum.StrEnum):
     PHONE = "phone"  # recorded by staff
     LETTER = "letter"
     EMAIL = "email"
+    CLINICIAN = "clinician"  # the clinician themselves, through the link the patient sent
 
 
 class ApprovalState(enum.StrEnum):
@@ -104,6 +105,8 @@ class Clearance(db.Model):
         _enum(ClinicianKind, "clinician_kind"), nullable=True
     )
     consultation_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The professional registration number a clinician gave on their own link (GMC, HCPC...).
+    clinician_registration: Mapped[str] = mapped_column(EncryptedText, default="")
     outcome: Mapped[ClearanceOutcome] = mapped_column(_enum(ClearanceOutcome, "outcome"))
     restriction_ticks: Mapped[list[str]] = mapped_column(EncryptedJSON, default=list)
     restrictions: Mapped[str] = mapped_column(EncryptedText, default="")

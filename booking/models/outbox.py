@@ -40,6 +40,8 @@ class MessageKind(enum.StrEnum):
     FOLLOW_UP = "follow_up"  # a day or two after a completed session: how has it been?
     WAITLIST_JOINED = "waitlist_joined"  # on the waitlist: the entry's own link
     WAITLIST_OFFER = "waitlist_offer"  # a freed time reserved for the patient: claim or decline
+    # To the patient's GP or physio (not the patient): please complete a clearance.
+    CLINICIAN_REQUEST = "clinician_request"
 
 
 class OutboxStatus(enum.StrEnum):

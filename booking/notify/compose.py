@@ -31,7 +31,7 @@ from booking import ics
 from booking.ics import clean_line
 from booking.intake import emergency_signs
 from booking.models import MessageKind
-from booking.notify import headers
+from booking.notify import clinician_mail, headers
 from booking.notify.settings import (
     calendar_uid,
     clinic_zone,
@@ -64,11 +64,16 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.FOLLOW_UP: "A quick question about your visit on {visit_day}",
     MessageKind.WAITLIST_JOINED: "You're on the waitlist: {service}",
     MessageKind.WAITLIST_OFFER: "A time has come up: {service}, {short}. Reply by {deadline}",
+    # To a clinician: no treatment, no health words, not even the patient's name.
+    MessageKind.CLINICIAN_REQUEST: "Please complete a clearance for massage at {clinic}",
 }
 
-#: Messages about no booking: no manage link, no invitation (waitlist ones carry their
-#: entry's link instead).
-NO_BOOKING_KINDS = frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT}) | WAITLIST_KINDS
+#: Messages with no manage link and no invitation (waitlist ones carry their entry's link
+#: instead, the request to a clinician the clinician's own link).
+NO_BOOKING_KINDS = (
+    frozenset({MessageKind.TEST, MessageKind.STAFF_SIGN_IN_ALERT, MessageKind.CLINICIAN_REQUEST})
+    | WAITLIST_KINDS
+)
 
 #: Messages about a booking that carry a link but no invitation: the follow-up's link opens
 #: its questions, and the session it asks about is over.
@@ -170,6 +175,9 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         context.update(failures=int(snap["failures"]), sources=int(snap["sources"]))
     if item.kind in WAITLIST_KINDS:
         context.update(waitlist_context(snap, _when))
+    if item.kind is MessageKind.CLINICIAN_REQUEST:
+        context.update(clinician_mail.context(snap, _when), clinician_url=link, manage_url=None)
+        context["clinician_name"] = no_links(context["clinician_name"])
     if item.kind in NO_BOOKING_KINDS:
         return context
     if item.kind is MessageKind.FOLLOW_UP:
@@ -248,6 +256,10 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
         if not manage_token:
             raise ComposeError("a waitlist message needs its entry's link")
         link = waitlist_url(manage_token, item.snapshot)
+    elif item.kind is MessageKind.CLINICIAN_REQUEST:
+        if not manage_token:
+            raise ComposeError("a request to a clinician needs its link")
+        link = clinician_mail.clinician_url(manage_token)
     else:
         to_link = follow_up_url if item.kind is MessageKind.FOLLOW_UP else manage_url
         link = to_link(manage_token) if manage_token else None
@@ -264,7 +276,8 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
 
     from_address = sender()
     from_header = _mailbox("From", from_address.display_name, from_address.addr_spec)
-    to_header = _mailbox("To", item.snapshot.get("patient_name", ""), item.to_address)
+    to_name = item.snapshot.get("to_name") or item.snapshot.get("patient_name", "")
+    to_header = _mailbox("To", to_name, item.to_address)
 
     # From, To and Subject are built by booking.notify.headers and written out exactly as
     # built: the email package never parses (and so never decodes) them.

@@ -26,6 +26,10 @@ class Actor:
         return cls(ActorKind.SYSTEM)
 
     @classmethod
+    def clinician(cls) -> Actor:
+        return cls(ActorKind.CLINICIAN)
+
+    @classmethod
     def staff(cls, staff_user_id: int) -> Actor:
         return cls(ActorKind.STAFF, staff_user_id)
 

@@ -8,12 +8,14 @@ cancel or another clearance makes exactly one change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
+from booking import registration
 from booking.extensions import db
 from booking.models import (
     ApprovalState,
@@ -43,7 +45,8 @@ _NO_DEEP = {"light_pressure_only", "no_deep_pressure"}
 
 @dataclass(frozen=True)
 class ClearanceStatement:
-    """What the patient (or staff, from a phone call, letter or email) tells us."""
+    """What the patient, the clinician on their own link, or staff (from a phone call,
+    letter or email) tell us."""
 
     outcome: ClearanceOutcome
     clinician_name: str = ""
@@ -52,6 +55,8 @@ class ClearanceStatement:
     restriction_ticks: tuple[str, ...] = ()
     restrictions: str = ""
     source: ClearanceSource = ClearanceSource.PATIENT
+    # The clinician's professional registration number (their own link only).
+    registration: str = ""
     staff_reason: str = ""
     truthful: bool = False  # "this is true and I will tell you if anything changes"
     extra: dict = field(default_factory=dict)
@@ -78,6 +83,8 @@ def validate(statement: ClearanceStatement, *, now: datetime) -> None:
             )
         if not statement.truthful:
             raise BookingError("invalid", "Please confirm that this is true.", field="truthful")
+    elif statement.source is ClearanceSource.CLINICIAN:
+        _validate_clinician(statement)
     else:
         reasons.check_reason(statement.staff_reason, field="staff_reason")
     if statement.consultation_date is not None:
@@ -97,6 +104,21 @@ def validate(statement: ClearanceStatement, *, now: datetime) -> None:
     unknown = set(statement.restriction_ticks) - set(RESTRICTION_TICKS)
     if unknown:
         raise BookingError("invalid", "Unknown restriction.", field="restriction_ticks")
+
+
+def _validate_clinician(statement: ClearanceStatement) -> None:
+    if not statement.clinician_name.strip():
+        raise BookingError("invalid", "Please give your name.", field="clinician_name")
+    if statement.clinician_kind is None:
+        raise BookingError("invalid", "Please tell us your role.", field="clinician_kind")
+    try:
+        registration.clean_registration(statement.clinician_kind.value, statement.registration)
+    except registration.RegistrationInvalid as error:
+        raise BookingError("invalid", str(error), field="registration") from None
+    if not statement.truthful:
+        raise BookingError(
+            "invalid", "Please confirm that this is your professional opinion.", field="truthful"
+        )
 
 
 def conflicts_with_restrictions(booking: Booking, ticks) -> bool:
@@ -122,7 +144,12 @@ class ClearanceResult:
 
 
 def attest(
-    booking_id: int, statement: ClearanceStatement, *, actor: Actor, now: datetime
+    booking_id: int,
+    statement: ClearanceStatement,
+    *,
+    actor: Actor,
+    now: datetime,
+    also: Callable[[Booking], None] | None = None,
 ) -> ClearanceResult:
     """Record a clearance for a held booking and act on it.
 
@@ -130,6 +157,11 @@ def attest(
     approve; not cleared -> released at no charge. A hold that has expired is re-reserved
     and confirmed in the same transaction if its time is still free. Raises BookingError
     ("invalid" | "not_held" | "taken" | "not_suitable").
+
+    ``also`` runs inside the same transaction, with the booking row locked and after the
+    checks above, before anything is recorded: a caller's own compare-and-set (a
+    clinician's link being used up) that stands or falls with the clearance. A refusal it
+    raises undoes everything.
     """
     validate(statement, now=now)
     statement = replace(statement, outcome=effective_outcome(statement))
@@ -172,6 +204,8 @@ def attest(
                 "out. Please call us to change to a gentler treatment.",
                 field="restriction_ticks",
             )
+        if also is not None:
+            also(current)
         clearance = _record(current, statement, actor=actor, now=now)
         if statement.outcome is ClearanceOutcome.NOT_CLEARED:
             transitions.apply(current, moves.RELEASE, actor=actor, now=now, reason="not_cleared")
@@ -262,6 +296,11 @@ def _record(
         clinician_name=statement.clinician_name.strip(),
         clinician_kind=statement.clinician_kind,
         consultation_date=statement.consultation_date,
+        clinician_registration=(
+            registration.clean_registration(statement.clinician_kind.value, statement.registration)
+            if statement.source is ClearanceSource.CLINICIAN and statement.clinician_kind
+            else ""
+        ),
         outcome=statement.outcome,
         restriction_ticks=list(statement.restriction_ticks),
         restrictions=statement.restrictions,

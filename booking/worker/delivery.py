@@ -32,15 +32,17 @@ from booking.extensions import db
 from booking.models import (
     Booking,
     BookingStatus,
+    ClinicianLinkToken,
     ManageToken,
     MessageKind,
     OutboxMessage,
     OutboxStatus,
     WaitlistToken,
 )
-from booking.notify import transport, waitlist_mail
+from booking.notify import clinician_mail, transport, waitlist_mail
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.settings import setting
+from booking.services import clinician_links
 from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
 from booking.worker import links
@@ -227,6 +229,11 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
     if waitlist and waitlist_mail.is_stale(message.kind, item.snapshot):
         _finish(message_id, status=OutboxStatus.SKIPPED, error="the waitlist entry changed since")
         return "skipped"
+    to_clinician = message.kind is MessageKind.CLINICIAN_REQUEST
+    if to_clinician and clinician_mail.is_stale(item.snapshot, now):
+        # A link that would not open: the hold is over or cleared, or the link used.
+        _finish(message_id, status=OutboxStatus.SKIPPED, error="the hold changed since")
+        return "skipped"
     booking_ref = _BookingRef(booking.id) if booking is not None else None
     session.rollback()
 
@@ -241,6 +248,8 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
             )
             if waitlist:
                 token = _mint_entry_link(int(item.snapshot["entry_id"]), now)
+            elif to_clinician:
+                token = clinician_links.mint(int(item.snapshot["link_id"]), now=now)
             else:
                 token = links.mint(item.kind, booking_ref.id, now=now) if booking_ref else None
             email = compose(item, manage_token=token, now=now)
@@ -353,7 +362,7 @@ def _finish(
         )
         if unused_token is not None:
             # The server refused the message: no copy carries this link, so it goes.
-            for table in (ManageToken, WaitlistToken):
+            for table in (ManageToken, WaitlistToken, ClinicianLinkToken):
                 db.session.execute(
                     delete(table).where(table.token_hash == token_hash(unused_token))
                 )

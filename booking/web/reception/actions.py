@@ -140,7 +140,11 @@ def _trail(booking: Booking) -> list[dict]:
         )
     )
     names = _staff_names({e.staff_user_id for e in events})
-    who = {ActorKind.PATIENT: "Patient", ActorKind.SYSTEM: "System"}
+    who = {
+        ActorKind.PATIENT: "Patient",
+        ActorKind.SYSTEM: "System",
+        ActorKind.CLINICIAN: "Clinician",
+    }
     return [
         {
             "when": e.occurred_at,
