@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from booking.web.api import bp as api_bp
     from booking.web.auth import bp as auth_bp
     from booking.web.booking_flow import bp as booking_bp
+    from booking.web.clinician import bp as clinician_bp
     from booking.web.feeds import bp as feeds_bp
     from booking.web.followup import bp as follow_up_bp
     from booking.web.health import bp as health_bp
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(follow_up_bp)
+    app.register_blueprint(clinician_bp)
     app.register_blueprint(waitlist_bp)
     # The API takes JSON without cookies: a cross-site form cannot drive it, so no CSRF.
     csrf.exempt(api_bp)

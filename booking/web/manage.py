@@ -13,11 +13,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from booking import clock
 from booking.models import Booking, ClearanceOutcome, ClinicianKind
-from booking.services import availability, bookings, clearance, manage_links
+from booking.services import availability, bookings, clearance, clinician_links, manage_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.web import limits, picker
 from booking.web.calendar_links import FINISHED, calendar_links
+from booking.web.clinician_forms import ClinicianRequestForm
 from booking.web.forms import CancelForm, ClearanceForm, TimeForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -55,6 +56,8 @@ def view(token: str):
         now=now,
         can_attest=clearance.can_attest(booking, now),
         awaiting_approval=clearance.pending_clearance(booking.id) is not None,
+        can_ask_clinician=clinician_links.can_send(booking, now),
+        clinician_requests=clinician_links.links_for(booking.id),
         calendar=None if booking.status in FINISHED else calendar_links(booking, token, now=now),
     )
 
@@ -257,6 +260,51 @@ def clearance_form(token: str):
         token=token,
         form=form,
         alternatives=alternatives,
+    ), status
+
+
+@bp.route("/<token>/clinician", methods=["GET", "POST"])
+def clinician_request(token: str):
+    """The patient asks their GP or physio to give the clearance themselves, by a link."""
+    booking = _load(token)
+    now = clock.now()
+    if not clinician_links.can_send(booking, now):
+        return _finished(booking, token)
+    form = ClinicianRequestForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            link = clinician_links.send(
+                booking.id,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                actor=Actor.patient(),
+                now=now,
+            )
+        except BookingError as refusal:
+            if refusal.reason == "not_held":
+                return _finished(booking, token)
+            target = getattr(form, refusal.field, None) if refusal.field else None
+            if target is not None:
+                target.errors.append(refusal.message)
+            else:
+                form.form_errors.append(refusal.message)
+            status = 409 if refusal.reason == "too_many" else 400
+        else:
+            flash(
+                f"We've emailed {link.clinician_name} a link to tell us directly. We'll email "
+                "you as soon as they answer.",
+                "success",
+            )
+            return redirect(url_for("manage.view", token=token))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "manage/clinician.html",
+        booking=booking,
+        token=token,
+        form=form,
+        clinician_requests=clinician_links.links_for(booking.id),
     ), status
 
 

@@ -26,7 +26,7 @@ from booking.models import (
     WaitlistOffer,
     WaitlistToken,
 )
-from booking.services import catalog_admin, manage_links
+from booking.services import catalog_admin, clinician_links, manage_links
 from booking.services.audit import Actor
 from booking.services.followup import sending as follow_up_sending
 from booking.tokens import new_token
@@ -40,6 +40,13 @@ CLEARANCE = {
     "clinician_name": "Dr Who",
     "clinician_kind": "gp",
     "consultation_date": "2027-03-09",
+    "truthful": "y",
+}
+CLINICIAN_ANSWER = {
+    "clinician_name": "Dr Who",
+    "clinician_kind": "gp",
+    "registration": "1234567",
+    "outcome": "cleared",
     "truthful": "y",
 }
 # (method, path template, form) for every route a manage or feed token opens.
@@ -58,6 +65,10 @@ ROUTES = [
     ("GET", "/feeds/{}.ics", None),
     ("GET", "/follow-up/{}", None),
     ("POST", "/follow-up/{}", {"pain_now": "3", "progress": "better"}),
+    ("GET", "/manage/{}/clinician", None),
+    ("POST", "/manage/{}/clinician", {"name": "Dr Who", "email": "gp@example.org"}),
+    ("GET", "/clinician/{}", None),
+    ("POST", "/clinician/{}", CLINICIAN_ANSWER),
 ]
 # Every route a waitlist entry's link opens; ``{ref}`` is the entry's own offer.
 WAITLIST_ROUTES = [
@@ -93,15 +104,20 @@ def test_the_routes_here_are_every_token_route_but_the_api(app):
     assert pages == known
 
 
-def state() -> tuple:
+def state(*, but_refused_links: bool = False) -> tuple:
+    """What a miss must not change. A used or expired clinician's link is known, so its
+    refusal is audited (``but_refused_links`` leaves those rows out of the count)."""
     db.session.rollback()
+    audited = select(func.count(AuditEvent.id))
+    if but_refused_links:
+        audited = audited.where(AuditEvent.action != "clinician_link.refused")
     return (
         tuple(
             db.session.execute(
                 select(Booking.id, Booking.status, Booking.starts_at).order_by(Booking.id)
             ).all()
         ),
-        db.session.scalar(select(func.count(AuditEvent.id))),
+        db.session.scalar(audited),
         db.session.scalar(select(func.count(Clearance.id))),
         db.session.scalar(select(func.count(OutboxMessage.id))),
     )
@@ -150,7 +166,25 @@ def tokens(app):
     follow_up = follow_up_sending.mint(booking.id, now=DEFAULT_NOW)
     expired_follow_up = follow_up_sending.mint(old.id, now=DEFAULT_NOW)
     db.session.commit()
+    # A held booking's clinician link, and one already used (its "revoked").
+    held, _ = booking_with_token(
+        status=BookingStatus.HELD,
+        email="held@example.org",
+        hold_expires_at=DEFAULT_NOW + timedelta(days=1),
+    )
+    live, used = (
+        clinician_links.send(
+            held.id, name="Dr Who", email="gp@example.org", actor=Actor.patient(), now=DEFAULT_NOW
+        )
+        for _ in range(2)
+    )
+    clinician = clinician_links.mint(live.id, now=DEFAULT_NOW)
+    used_clinician = clinician_links.mint(used.id, now=DEFAULT_NOW)
+    used.used_at = DEFAULT_NOW
+    db.session.commit()
     return {
+        "clinician": clinician,
+        "used_clinician": used_clinician,
         "follow_up": follow_up,
         "expired_follow_up": expired_follow_up,
         "booking": booking,
@@ -169,17 +203,20 @@ def test_every_wrong_token_gets_the_same_404_and_changes_nothing(
         token, other, revoked = tokens["feed"], tokens["manage"], tokens["revoked_feed"]
     elif path.startswith("/follow-up/"):
         token, other, revoked = tokens["follow_up"], tokens["manage"], tokens["expired_follow_up"]
+    elif path.startswith("/clinician/"):
+        token, other, revoked = tokens["clinician"], tokens["manage"], tokens["used_clinician"]
     else:
         token, other, revoked = tokens["manage"], tokens["feed"], tokens["revoked_manage"]
     baseline = send(client, "GET", "/manage/{}", new_token(), None)
     assert baseline.status_code == 404
-    before = state()
+    links = path.startswith("/clinician/")
+    before = state(but_refused_links=links)
     for kind, wrong in wrong_tokens(token, other, revoked).items():
         response = send(client, method, path, wrong, form)
         assert response.status_code == 404, (kind, response.status_code)
         assert without_reference(response) == without_reference(baseline), kind
         assert wrong not in response.get_data(as_text=True), kind
-    assert state() == before
+    assert state(but_refused_links=links) == before
     # The right token does open the route (so the misses above are about the token).
     if method == "GET":
         assert send(client, "GET", path, token, None).status_code in (200, 409)
