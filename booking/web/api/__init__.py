@@ -5,6 +5,7 @@ No cookies, so no CSRF; errors are JSON ``{"error": {"code", "message", "fields"
 
 - ``availability``: the services and their free start times;
 - ``bookings``: create, read, reschedule, cancel and attest clearance;
+- ``clinician_links``: send a held booking's clinician their own link;
 - ``waitlist``: join, view and leave by the entry's token, claim an offer;
 - ``openapi``: the OpenAPI document, built from ``schemas`` and this route table.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from booking.web import limits
-from booking.web.api import availability, bookings, errors, openapi, waitlist
+from booking.web.api import availability, bookings, clinician_links, errors, openapi, waitlist
 
 ROUTES = (
     ("GET", "/services", availability.services),
@@ -24,6 +25,7 @@ ROUTES = (
     ("POST", "/bookings/<token>/reschedule", bookings.reschedule_booking),
     ("POST", "/bookings/<token>/cancel", bookings.cancel_booking),
     ("POST", "/bookings/<token>/clearance", bookings.attest_clearance),
+    ("POST", "/bookings/<token>/clinician-link", clinician_links.send_clinician_link),
     ("POST", "/waitlist", waitlist.join_waitlist),
     ("GET", "/waitlist/<token>", waitlist.get_waitlist_entry),
     ("POST", "/waitlist/<token>/leave", waitlist.leave_waitlist),

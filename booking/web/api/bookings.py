@@ -74,6 +74,7 @@ BOOKING_ENDPOINTS = frozenset(
         "api.reschedule_booking",
         "api.cancel_booking",
         "api.attest_clearance",
+        "api.send_clinician_link",
     }
 )
 # The screen's JSON field: an error in it means its answers cannot be assessed. The consent
