@@ -22,6 +22,8 @@ from booking.models import (
     Booking,
     BookingStatus,
     Clearance,
+    ClinicianLink,
+    ClinicianLinkToken,
     FollowUp,
     FollowUpToken,
     Intake,
@@ -129,6 +131,13 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
             select(FollowUp).where(FollowUp.patient_id == patient.id).order_by(FollowUp.id)
         )
     )
+    clinician_requests = list(
+        db.session.scalars(
+            select(ClinicianLink)
+            .where(ClinicianLink.booking_id.in_(ids))
+            .order_by(ClinicianLink.created_at, ClinicianLink.id)
+        )
+    )
     public_ids = {b.id: b.public_id for b in bookings}
     data = {
         "format": EXPORT_FORMAT,
@@ -142,6 +151,16 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
         },
         "bookings": [_booking_data(b, intakes.get(b.id)) for b in bookings],
         "clearances": [_clearance_data(c, public_ids) for c in clearances],
+        "clinician_links": [
+            {
+                "booking": public_ids.get(link.booking_id),
+                "clinician_name": link.clinician_name,
+                "clinician_email": link.clinician_email,
+                "sent_at": _iso(link.created_at),
+                "used_at": _iso(link.used_at),
+            }
+            for link in clinician_requests
+        ],
         "staff_notes": [
             {
                 "booking": public_ids.get(n.booking_id),
@@ -227,6 +246,7 @@ def _clearance_data(clearance: Clearance, public_ids: dict[int, str]) -> dict[st
         "source": str(clearance.source),
         "clinician_name": clearance.clinician_name,
         "clinician_kind": str(clearance.clinician_kind) if clearance.clinician_kind else None,
+        "clinician_registration": clearance.clinician_registration or None,
         "consultation_date": _iso(clearance.consultation_date),
         "outcome": str(clearance.outcome),
         "restriction_ticks": list(clearance.restriction_ticks or []),
@@ -252,14 +272,15 @@ class ErasureReport:
 def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureReport:
     """Erase the patient's personal data in one transaction and audit it; commit.
 
-    In order: future held and confirmed bookings are cancelled without an email (the
-    address is about to go) and each cancellation is audited; every manage link is revoked;
-    screen answers (the intake rows), follow-ups (with their links), clearances and staff
-    notes are deleted; bookings keep their facts but their contact fields become "erased"
-    and the note empty; emails not yet sent are skipped and every email's address, name
-    and error are scrubbed; the audit trail stays, with free text in its details replaced
-    by "erased"; the patient row stays (bookings point at it) as "Erased patient",
-    ``erased-<id>@invalid``, no phone. Idempotent. Raises BookingError("not_found").
+    In order: future held and confirmed bookings are cancelled without an email (the address
+    is about to go) and each cancellation is audited; every manage link is revoked; screen
+    answers (the intake rows), follow-ups (with their links), clearances, the requests sent
+    to clinicians (with their links) and staff notes are deleted; bookings keep their facts
+    but their contact fields become "erased" and the note empty; emails not yet sent are
+    skipped and every email's address, name and error are scrubbed; the audit trail stays,
+    with free text in its details replaced by "erased"; the patient row stays (bookings
+    point at it) as "Erased patient", ``erased-<id>@invalid``, no phone. Idempotent. Raises
+    BookingError("not_found").
     """
     _patient(patient_id)
 
@@ -283,6 +304,12 @@ def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureRep
         follow_ups = select(FollowUp.id).where(FollowUp.patient_id == patient.id)
         db.session.execute(delete(FollowUpToken).where(FollowUpToken.follow_up_id.in_(follow_ups)))
         db.session.execute(delete(FollowUp).where(FollowUp.patient_id == patient.id))
+        # Who the patient asked for a clearance, and the links sent to them.
+        requests = select(ClinicianLink.id).where(ClinicianLink.booking_id.in_(ids))
+        db.session.execute(
+            delete(ClinicianLinkToken).where(ClinicianLinkToken.link_id.in_(requests))
+        )
+        db.session.execute(delete(ClinicianLink).where(ClinicianLink.booking_id.in_(ids)))
         anonymised = db.session.execute(
             update(Booking)
             .where(Booking.id.in_(ids))
@@ -363,8 +390,9 @@ def _scrub_messages(ids: list[int], email: str, erased_address: str) -> int:
             message.status = OutboxStatus.SKIPPED
         message.to_address = erased_address
         snapshot = dict(message.snapshot or {})
-        if "patient_name" in snapshot:
-            snapshot["patient_name"] = ERASED_NAME
+        for name in ("patient_name", "to_name"):
+            if name in snapshot:
+                snapshot[name] = ERASED_NAME
         message.snapshot = snapshot
         if message.last_error:
             message.last_error = ERASED

@@ -13,6 +13,8 @@ from booking.models import (
     AuditEvent,
     Booking,
     BookingStatus,
+    ClinicianLink,
+    ClinicianLinkToken,
     Intake,
     ManageToken,
     OutboxMessage,
@@ -20,7 +22,7 @@ from booking.models import (
     Patient,
     StaffNote,
 )
-from booking.services import audit, privacy
+from booking.services import audit, clinician_links, privacy
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from tests.support.notify import book, make_clinic
@@ -120,3 +122,24 @@ def test_erasing_twice_changes_nothing_more(patient):
     again = privacy.erase_patient(patient["id"], actor=Actor.system(), now=NOW)
     assert (again.bookings_cancelled, again.intakes_deleted, again.notes_deleted) == (0, 0, 0)
     assert count(AuditEvent, AuditEvent.action == "patient.erased") == 2
+
+
+def test_the_requests_to_clinicians_are_exported_and_erased(patient):
+    link = clinician_links.send(
+        patient["future"],
+        name="Dr Canary",
+        email="dr.canary@surgery.example",
+        actor=Actor.patient(),
+        now=NOW,
+    )
+    clinician_links.mint(link.id, now=NOW)
+    db.session.commit()
+    data = privacy.export_patient(patient["id"], actor=Actor.system(), now=NOW)
+    assert [(r["clinician_name"], r["clinician_email"]) for r in data["clinician_links"]] == [
+        ("Dr Canary", "dr.canary@surgery.example")
+    ]
+    privacy.erase_patient(patient["id"], actor=Actor.system(), now=NOW)
+    assert count(ClinicianLink) == 0 and count(ClinicianLinkToken) == 0
+    for message in db.session.scalars(select(OutboxMessage)):
+        assert "canary" not in message.to_address.lower()
+        assert "Canary" not in json.dumps(message.snapshot)
