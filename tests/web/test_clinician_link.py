@@ -253,3 +253,17 @@ def test_restrictions_that_rule_out_the_treatment_are_explained(client, app):
 def test_the_token_in_a_clinicians_path_is_masked_in_logs():
     token = new_token()
     assert token not in mask_tokens(f"GET /clinician/{token} 200")
+
+
+def test_the_therapist_sees_who_cleared_and_their_registration_number(client, app):
+    from booking.models import StaffRole
+    from tests.web.test_reception_patients import client_for, intake_url
+
+    booking, _ = held_booking()
+    token = clinician_token(booking)
+    answer = {**ANSWER, "outcome": "cleared_with_restrictions", "restriction_ticks": "avoid_area"}
+    assert client.post(f"/clinician/{token}", data=answer).status_code == 303
+    therapist, _ = client_for(app, StaffRole.THERAPIST, therapist_id=booking.therapist_id)
+    page = therapist.get(intake_url(booking)).get_data(as_text=True)
+    assert "Dr Amara Patel (gp), registration number 7654321" in page
+    assert "by the clinician, through the link the patient sent" in page
