@@ -287,3 +287,82 @@ def test_an_offer_run_out_is_not_in_flight_and_a_hand_offer_may_follow(clinic):
     # Reception may offer again: the run-out offer no longer counts as one in flight.
     desk.offer_by_hand(first, THURSDAY_10, actor=STAFF, now=after)
     assert len(offers(first)) == 1 and len(offers(first, OfferState.EXPIRED)) == 1
+
+
+def _phone_booking(service_id, entry_id, start, n=1):
+    from booking.models import BookingSource
+    from booking.services import bookings
+    from tests.screens import fine
+
+    return bookings.book(
+        bookings.BookingRequest(
+            service_id=service_id,
+            minutes=60,
+            start=start,
+            name=f"Waiting {n}",
+            email=f"waiting{n}@example.org",
+            phone="+447700900456",
+            source=BookingSource.RECEPTION,
+            screen=fine(),
+            waitlist_entry_id=entry_id,
+        ),
+        actor=STAFF,
+        now=NOW,
+    ).booking
+
+
+def test_booking_a_waiting_caller_ends_the_entry_and_its_other_offer_in_one_transaction(app):
+    service = make_service(durations=((60, 5000),), buffer_minutes=15)
+    make_therapist(services=[service], hours=TWO_SLOTS)
+    make_room()
+    db.session.commit()
+    first, _ = join(service.id, 1)
+    desk.offer_by_hand(first, THURSDAY_10, actor=STAFF, now=NOW)
+    # The caller takes 11:15 instead: the 10:00 kept for them goes back with the booking.
+    booked = _phone_booking(service.id, first, THURSDAY_10 + timedelta(minutes=75))
+    assert booked.status is BookingStatus.CONFIRMED
+    ended = entry(first)
+    assert ended.ended_at == NOW and ended.end_reason == "booked by reception"
+    assert offers(first) == [] and len(offers(first, OfferState.WITHDRAWN)) == 1
+    assert db.session.scalar(select(Booking).where(Booking.status == BookingStatus.OFFERED)) is None
+    [event] = events("waitlist.booked_by_phone")
+    assert event.details["booking_ref"] == booked.public_id
+
+
+def test_if_ending_the_entry_fails_nothing_is_booked(clinic, monkeypatch):
+    service, _ = clinic
+    first, _ = join(service.id, 1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the entry could not be ended")
+
+    monkeypatch.setattr(desk, "end_booked", broken)
+    with pytest.raises(RuntimeError):
+        _phone_booking(service.id, first, THURSDAY_10)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Booking.id))) == 0
+    assert entry(first).ended_at is None  # still waiting: no booking was made
+
+
+def test_booking_a_waiting_caller_with_no_offer_by_phone_ends_the_entry(page):
+    client, service = page
+    first, _ = join(service.id, 1)  # no offer in flight: the time is simply free
+    ref = entry(first).public_id
+    data = {
+        "option": f"{service.slug}:60",
+        "therapist": "",
+        "start": THURSDAY_10.isoformat(),
+        "name": "Waiting 1",
+        "email": "waiting1@example.org",
+        "phone": "07700 900456",
+        "over_18": "y",
+        "form_key": "phone-key-2",
+        "waitlist": ref,
+        **form_data(),
+    }
+    response = client.post("/reception/book", data=data)
+    assert response.status_code == 303, response.text
+    booking = db.session.scalar(select(Booking).where(Booking.status == BookingStatus.CONFIRMED))
+    assert booking.starts_at == THURSDAY_10
+    assert entry(first).end_reason == "booked by reception"
+    assert len(events("waitlist.booked_by_phone")) == 1

@@ -65,6 +65,9 @@ class BookingRequest:
     # A waitlist offer's reservation this booking claims: consumed in the same transaction
     # (the claim loses, as "taken", if the offer ended or someone else claimed it first).
     reservation_id: int | None = None
+    # Reception booking a waiting caller: the waitlist entry this booking fulfils, ended in
+    # the same transaction (with any offer it still has open), so the answer is the truth.
+    waitlist_entry_id: int | None = None
 
 
 @dataclass(frozen=True)

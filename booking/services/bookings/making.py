@@ -187,6 +187,8 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         db.session.flush()
         if offer is not None:
             offer.booking_id = booking.id
+        if request.waitlist_entry_id is not None:
+            _end_fulfilled_entry(request.waitlist_entry_id, booking, actor=actor, now=now)
         if assessment is not None:
             db.session.add(
                 Intake(
@@ -262,6 +264,12 @@ class _Facts:
     future: int  # online caps: the person's future bookings and live holds
     holds_now: int
     overdue: bool  # some hold or waitlist offer ran out (see holds.expire_overdue)
+
+
+def _end_fulfilled_entry(entry_id: int, booking: Booking, *, actor: Actor, now: datetime) -> None:
+    from booking.services.waitlist import desk
+
+    desk.end_booked(entry_id, booking.public_id, actor=actor, now=now)
 
 
 def _facts(request: BookingRequest, now: datetime) -> _Facts:

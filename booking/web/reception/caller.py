@@ -222,6 +222,7 @@ def _book_for_caller(form: NewBookingForm, screen):
                 count_screen=True,
                 restriction_override_reason=form.restriction_override_reason.data or "",
                 reservation_id=reservation_id,
+                waitlist_entry_id=waiting.id if waiting is not None else None,
             ),
             actor=staff_actor(),
             now=now,
@@ -230,8 +231,6 @@ def _book_for_caller(form: NewBookingForm, screen):
         show_refusal(form, refusal, override=override)
         return None
     booked = result.booking
-    if waiting is not None:
-        desk.end_booked(waiting.id, booked.public_id, actor=staff_actor(), now=now)
     if not booked.patient.email and not booked.contact_email:
         flash(
             "Booked for a phone-only caller: no emails will be sent. Read the details out, "
