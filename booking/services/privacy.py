@@ -38,6 +38,7 @@ from booking.services import audit, transitions
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction, write_transaction
+from booking.services.waitlist import privacy as waitlist_privacy
 
 ERASED = "erased"
 ERASED_NAME = "Erased patient"
@@ -92,7 +93,8 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
 
     Contents: contact details; each booking with what was typed on it, its screen answers
     (decrypted), outcome and flags, clearances, the follow-ups after sessions and their
-    answers, staff notes, audit events and the emails sent about it (kind, address,
+    answers, the waitlist entries (with their screen answers and offers), staff notes,
+    audit events and the emails sent about it (kind, address,
     status, times: never their bodies). Raises BookingError("not_found").
     """
     patient = _patient(patient_id)
@@ -180,6 +182,7 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
             }
             for f in follow_ups
         ],
+        "waitlist": waitlist_privacy.export_entries(patient.id),
         "audit_events": [
             {
                 "booking": public_ids.get(e.booking_id),
@@ -267,25 +270,31 @@ class ErasureReport:
     notes_deleted: int
     messages_scrubbed: int
     audit_events_scrubbed: int
+    waitlist_entries_erased: int = 0
+    waitlist_offers_ended: int = 0
 
 
 def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureReport:
     """Erase the patient's personal data in one transaction and audit it; commit.
 
-    In order: future held and confirmed bookings are cancelled without an email (the address
-    is about to go) and each cancellation is audited; every manage link is revoked; screen
-    answers (the intake rows), follow-ups (with their links), clearances, the requests sent
-    to clinicians (with their links) and staff notes are deleted; bookings keep their facts
-    but their contact fields become "erased" and the note empty; emails not yet sent are
-    skipped and every email's address, name and error are scrubbed; the audit trail stays,
-    with free text in its details replaced by "erased"; the patient row stays (bookings
-    point at it) as "Erased patient", ``erased-<id>@invalid``, no phone. Idempotent. Raises
-    BookingError("not_found").
+    In order: the patient's waitlist entries end, any time kept for them by an open offer is
+    given back, their links are revoked and their contact details and screen answers blanked
+    (``waitlist.privacy``); future held and confirmed bookings are cancelled without an
+    email (the address is about to go) and each cancellation is audited; every manage link
+    is revoked; screen answers (the intake rows), follow-ups (with their links), clearances,
+    the requests sent to clinicians (with their links) and staff notes are deleted; bookings
+    keep their facts but their contact fields become "erased" and the note empty; emails not
+    yet sent are skipped and every email's address, name and error are scrubbed; the audit
+    trail stays, with free text in its details replaced by "erased"; the patient row stays
+    (bookings point at it) as "Erased patient", ``erased-<id>@invalid``, no phone.
+    Idempotent. Raises BookingError("not_found").
     """
     _patient(patient_id)
 
     def work() -> ErasureReport:
         patient = db.session.get(Patient, patient_id, populate_existing=True)
+        # First: ending an open offer deletes its reservation, one of the patient's rows.
+        waiting = waitlist_privacy.erase_entries(patient.id, now=now)
         ids = list(db.session.scalars(select(Booking.id).where(Booking.patient_id == patient.id)))
         cancelled = _cancel_future(ids, actor=actor, now=now)
         db.session.execute(
@@ -323,7 +332,8 @@ def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureRep
             .execution_options(synchronize_session=False)
         ).rowcount
         erased_address = f"erased-{patient.id}@invalid"
-        messages = _scrub_messages(ids, patient.email, erased_address)
+        addresses = {a for a in (patient.email, *waiting.addresses) if a}
+        messages = _scrub_messages(ids, addresses, erased_address)
         events = _scrub_audit(ids)
         patient.name = ERASED_NAME
         patient.email = erased_address
@@ -336,6 +346,8 @@ def erase_patient(patient_id: int, *, actor: Actor, now: datetime) -> ErasureRep
             notes_deleted=notes,
             messages_scrubbed=messages,
             audit_events_scrubbed=events,
+            waitlist_entries_erased=waiting.entries,
+            waitlist_offers_ended=waiting.offers_ended,
         )
         audit.record(
             "patient.erased",
@@ -377,11 +389,11 @@ def _cancel_future(ids: list[int], *, actor: Actor, now: datetime) -> int:
     )
 
 
-def _scrub_messages(ids: list[int], email: str, erased_address: str) -> int:
+def _scrub_messages(ids: list[int], addresses: set[str], erased_address: str) -> int:
     messages = list(
         db.session.scalars(
             select(OutboxMessage).where(
-                or_(OutboxMessage.booking_id.in_(ids), OutboxMessage.to_address == email)
+                or_(OutboxMessage.booking_id.in_(ids), OutboxMessage.to_address.in_(addresses))
             )
         )
     )

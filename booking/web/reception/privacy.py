@@ -60,7 +60,8 @@ def erase_patient(patient_id: int):
         )
         flash(
             f"Patient {patient_id} erased: {report.bookings_anonymised} booking(s) anonymised, "
-            f"{report.bookings_cancelled} future booking(s) cancelled without notice.",
+            f"{report.bookings_cancelled} future booking(s) cancelled without notice, "
+            f"{report.waitlist_entries_erased} waitlist place(s) erased.",
             "info",
         )
         return redirect(url_for("admin.patient_erased", patient_id=patient_id), code=303)
