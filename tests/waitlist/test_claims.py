@@ -96,7 +96,10 @@ def test_an_expired_offer_says_so_and_shows_the_next_free_times(offered):
         claims.claim(offer_id, now=offer.expires_at, actor=Actor.patient())
     assert refusal.value.reason == "offer_ended"
     assert "still on the waitlist" in str(refusal.value)
-    assert refusal.value.alternatives[0].start == THURSDAY_10  # free again now
+    # Free again now, but it is the time just offered: the next free ones are shown.
+    starts = [slot.start for slot in refusal.value.alternatives]
+    assert THURSDAY_10 not in starts
+    assert starts[0] == THURSDAY_10 + timedelta(days=7)
     assert live_bookings() == []
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from booking.extensions import db
 from booking.intake import ScreenAnswers, parse_answers
 from booking.models import Booking, OfferState, WaitlistEntry, WaitlistOffer
-from booking.services import bookings
+from booking.services import availability, bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 
@@ -33,16 +33,28 @@ def screen_is_stale(entry: WaitlistEntry, now: datetime) -> bool:
     return entry.screened_at is None or entry.screened_at + timedelta(days=days) < now
 
 
-def _ended(offer: WaitlistOffer, now: datetime) -> BookingError:
-    alternatives = bookings.nearest_alternatives(
+def next_free_times(offer: WaitlistOffer, *, now: datetime, limit: int = 5) -> list:
+    """The free starts nearest the ended offer's, for the kind "offer ended" answer.
+
+    The offered start itself is left out: the patient let it go (or it ran out and is the
+    next patient's), so it is not the "next" free time for them. A patient whose screen
+    would hold the booking sees only starts that leave the day needed to get cleared.
+    """
+    entry = offer.entry
+    found = bookings.nearest_alternatives(
         offer.service,
         offer.minutes,
         offer.starts_at,
         now=now,
-        therapist_id=offer.entry.therapist_id,
-        earliest_start=None,
+        therapist_id=entry.therapist_id,
+        earliest_start=availability.hold_start_bound(now) if entry.needs_clearance else None,
+        limit=limit + 1,
     )
-    return BookingError("offer_ended", ENDED_MESSAGE, alternatives=alternatives)
+    return [s for s in found if s.start != offer.starts_at][:limit]
+
+
+def _ended(offer: WaitlistOffer, now: datetime) -> BookingError:
+    return BookingError("offer_ended", ENDED_MESSAGE, alternatives=next_free_times(offer, now=now))
 
 
 def claim(

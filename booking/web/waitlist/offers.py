@@ -16,7 +16,7 @@ from booking import clock
 from booking.extensions import db
 from booking.intake import CONSENT_TEXT, QUESTIONS, ScreenError, parse_answers
 from booking.models import OfferState, WaitlistEntry, WaitlistOffer
-from booking.services import availability, bookings
+from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.waitlist import answers, claims, entries
@@ -48,26 +48,13 @@ def _claimed(token: str, ref: str) -> WaitlistOffer | None:
     return offer if offer is not None and offer.state is OfferState.CLAIMED else None
 
 
-def _alternatives(offer: WaitlistOffer):
-    return bookings.nearest_alternatives(
-        offer.service,
-        offer.minutes,
-        offer.starts_at,
-        now=clock.now(),
-        therapist_id=offer.entry.therapist_id,
-        earliest_start=availability.hold_start_bound(clock.now())
-        if offer.entry.needs_clearance
-        else None,
-    )
-
-
 def _render_ended(offer: WaitlistOffer, token: str | None, *, message: str | None, status: int):
     return render_template(
         "waitlist/offer_ended.html",
         offer=offer,
         token=token,
         message=message or ENDED[offer.state],
-        alternatives=_alternatives(offer),
+        alternatives=claims.next_free_times(offer, now=clock.now()),
         still_waiting=offer.entry.ended_at is None,
     ), status
 
