@@ -129,7 +129,8 @@ def build(
 
     Without a ``first_day`` the week starts at the first day that has a free time (within
     the horizon), so a patient never lands on an empty week. ``day`` defaults to the week's
-    first day with free times. An empty week names the next day that has one.
+    first day with free times; a ``day`` of the week with none is shown as full. An empty
+    week names the next day that has one.
     """
     zone = availability.clinic_zone()
     today = now.astimezone(zone).date()
@@ -182,7 +183,13 @@ def build(
             )
         )
     days = [PickerDay(d, times, _deadline_note(times)) for d, times in sorted(by_day.items())]
-    selected = next((d for d in days if d.day == day), days[0] if days else None)
+    selected = next((d for d in days if d.day == day), None)
+    if selected is None and days and day is not None and first_day <= day <= last_day:
+        # A full day the patient chose from the strip: shown as full, so what follows it
+        # (the waitlist's "tell me if a time comes up") is about that day, not another.
+        selected = PickerDay(day, [])
+    elif selected is None:
+        selected = days[0] if days else None
     next_available = None
     if not days and last_day < last_bookable:
         later = slots(last_day + timedelta(days=1), last_bookable)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -44,6 +45,29 @@ def test_the_picker_offers_the_waitlist(client, clinic):
     page = client.get("/book/time").get_data(as_text=True)
     assert "Tell me if a time comes up" in page
     assert 'href="/waitlist/join' in page
+
+
+def test_the_waitlist_link_of_a_full_day_is_for_that_day(client, app):
+    from tests.builders import make_room, make_service, make_therapist
+    from tests.support.flows import choose
+
+    service = make_service(slug="back-care", name="Back care", durations=((60, 5000),))
+    make_therapist(services=[service], hours={3: [(600, 660)], 4: [(600, 660)]})
+    make_room()
+    db.session.commit()
+    book(service.id)  # Thursday's one time is taken; Friday's is free
+    assert choose(client, "back-care:60").status_code == 303
+    picker = client.get("/book/time?from=2027-03-10").get_data(as_text=True)
+    # The full day is in the strip as a day the patient can open.
+    assert 'aria-label="Thursday 11 March, no free times"' in picker
+    full = client.get("/book/time?from=2027-03-10&day=2027-03-11").get_data(as_text=True)
+    assert "Thursday 11 March" in full and "Every time on this day is taken" in full
+    assert 'aria-current="date"' in full and "Friday 12 March at 10:00" not in full
+    assert 'href="/waitlist/join?day=2027-03-11"' in full
+    form = client.get("/waitlist/join?day=2027-03-11").get_data(as_text=True)
+    for name in ("first_day", "last_day"):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', form).group(0)
+        assert 'value="2027-03-11"' in box, box
 
 
 def test_joining_from_the_picker_confirms_it_and_queues_the_entry_email(client, clinic):
@@ -218,6 +242,7 @@ def test_declining_gives_the_time_to_the_next_entry(client, offered):
         assert "still on the waitlist" in client.get(response.location).get_data(as_text=True)
         page = client.get(path)
     assert page.status_code == 200 and "You let this time go" in page.get_data(as_text=True)
+    assert "<li>Thursday 11 March, 10:00</li>" not in page.get_data(as_text=True)
     assert db.session.get(WaitlistOffer, offer_id).state is OfferState.DECLINED
     with clock.frozen(later(4)):
         refused = client.post(f"{path}/claim", data={"form_key": "k" * 24})
@@ -233,6 +258,8 @@ def test_an_expired_offer_says_so_kindly_and_shows_the_next_free_times(client, o
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "offer has ended" in text
     assert "The next free times" in text and "Thursday 18 March, 10:00" in text
+    # The time that was offered is free again but is not one of the "next" times.
+    assert "<li>Thursday 11 March, 10:00</li>" not in text
     assert claim.status_code == 409 and "offer has ended" in claim.get_data(as_text=True)
     assert live() == []
 
