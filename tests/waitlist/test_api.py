@@ -101,6 +101,13 @@ def test_bad_input_names_every_field_and_stores_nothing(client, clinic):
     assert entries_count() == 0
     far = post(client, API, body(service, last_day="2030-01-01"))
     assert far.status_code == 400 and "last_day" in far.get_json()["error"]["fields"]
+    # The range is judged by the web form's own rule, with every other field at once.
+    past = post(client, API, body(service, duration=45, first_day="2027-03-01"))
+    fields = past.get_json()["error"]["fields"]
+    assert set(fields) == {"duration", "first_day"}
+    assert fields["first_day"].startswith("Please choose dates from today to")
+    backwards = post(client, API, body(service, first_day="2027-03-12", last_day="2027-03-11"))
+    assert set(backwards.get_json()["error"]["fields"]) == {"last_day"}
     assert post(client, API, "[1]").status_code == 400
     with clock.frozen(NOW):
         assert client.post(API, data="{}", content_type="text/plain").status_code == 415

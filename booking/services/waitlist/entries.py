@@ -80,6 +80,22 @@ def open_offer(entry: WaitlistEntry) -> WaitlistOffer | None:
     )
 
 
+def range_problem(first_day: date, last_day: date, *, now: datetime) -> tuple[str, str] | None:
+    """Say which day of a wish is wrong, and why: ``(field, message)``, or None when the
+    range runs from today or later to the horizon at most, the first day before the last.
+
+    The one rule for every way of joining (the web form, the API) and of changing a wish.
+    """
+    today = now.astimezone(availability.clinic_zone()).date()
+    horizon = today + timedelta(days=int(current_app.config["BOOKING_HORIZON_DAYS"]))
+    message = f"Please choose dates from today to {horizon:%-d %B %Y}, the first before the last."
+    if first_day < today:
+        return "first_day", message
+    if last_day < first_day or last_day > horizon:
+        return "last_day", message
+    return None
+
+
 def check_wish(request: JoinRequest, now: datetime) -> Service:
     service = db.session.get(Service, request.service_id)
     if service is None or not service.active:
@@ -88,14 +104,9 @@ def check_wish(request: JoinRequest, now: datetime) -> Service:
         raise BookingError(
             "unknown_duration", "That length is not offered for this treatment.", field="minutes"
         )
-    today = now.astimezone(availability.clinic_zone()).date()
-    horizon = today + timedelta(days=int(current_app.config["BOOKING_HORIZON_DAYS"]))
-    if not today <= request.first_day <= request.last_day <= horizon:
-        raise BookingError(
-            "bad_range",
-            f"Please choose dates from today to {horizon:%-d %B %Y}, the first before the last.",
-            field="first_day",
-        )
+    if problem := range_problem(request.first_day, request.last_day, now=now):
+        field, message = problem
+        raise BookingError("bad_range", message, field=field)
     if any(not 0 <= d <= 6 for d in request.weekdays):
         raise BookingError("bad_weekdays", "Please choose days of the week.", field="weekdays")
     if any(p not in DAY_PARTS for p in request.day_parts):

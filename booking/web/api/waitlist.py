@@ -22,18 +22,18 @@ from booking.services import availability, screening
 from booking.services.audit import Actor
 from booking.services.errors import BookingError, Reason
 from booking.services.waitlist import claims, entries
-from booking.web.api.bookings import (
-    _BAD_BODY,
-    _NOT_JSON,
-    _booking_out,
-    _check_choice,
-    _form_key,
-    _idempotency_key,
-    _read,
-    _require_json,
-    _screen_answers,
-    _send,
-    _stopped,
+from booking.web.api.common import (
+    BAD_BODY,
+    NOT_JSON,
+    booking_out,
+    check_choice,
+    form_key,
+    idempotency_key,
+    read_body,
+    require_json,
+    screen_answers,
+    send,
+    stopped,
 )
 from booking.web.api.errors import ApiError, slots_json
 from booking.web.api.schemas import (
@@ -90,35 +90,36 @@ def never_cached(response):
             "The screen stopped joining (nothing stored), or a replay of an idempotency_key.",
             (ScreenStopped, EntryCreated),
         ),
-        400: _BAD_BODY,
+        400: BAD_BODY,
         409: (
             '"waitlist_cap" (already waiting for the most times allowed) or '
             '"idempotency_key_reused".',
             ErrorResponse,
         ),
-        415: _NOT_JSON,
+        415: NOT_JSON,
     },
     tags=("waitlist",),
 )
 def join_waitlist():
-    _require_json()
+    require_json()
     now = clock.now()
-    body, fields, raw = _read(WaitlistJoin, phone_region=current_app.config["CLINIC_COUNTRY"])
-    answers = _screen_answers(body, fields, raw)
+    body, fields, raw = read_body(WaitlistJoin, phone_region=current_app.config["CLINIC_COUNTRY"])
+    answers = screen_answers(body, fields, raw)
     if answers is not None:
         assessment = assess(answers, screening.settings())
         if not assessment.makes_booking:
-            return _stopped(assessment, now)
+            return stopped(assessment, now)
     values = body.model_dump() if body else raw
-    # _check_choice also checks a start: the wish has none, so a far-future stand-in that
-    # only the day checks below judge.
-    service, therapist = _check_choice(
-        {**values, "start": "9999-01-01T00:00:00+00:00"}, fields, now
-    )
-    fields.pop("start", None)
+    service, therapist = check_choice(values, fields)
+    if not {"first_day", "last_day"} & fields.keys() and (
+        problem := entries.range_problem(
+            date.fromisoformat(values["first_day"]), date.fromisoformat(values["last_day"]), now=now
+        )
+    ):
+        fields[problem[0]] = problem[1]
     if body is None or answers is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
-    form_key = _form_key(_idempotency_key(body.idempotency_key))
+    key = form_key(idempotency_key(body.idempotency_key))
     wanted = entries.JoinRequest(
         service_id=service.id,
         minutes=body.duration,
@@ -131,23 +132,19 @@ def join_waitlist():
         therapist_id=therapist.id if therapist else None,
         weekdays=tuple(body.weekdays),
         day_parts=tuple(body.day_parts),
-        form_key=form_key,
+        form_key=key,
     )
-    if form_key and (done := _by_form_key(form_key)) is not None:
+    if key and (done := _by_form_key(key)) is not None:
         return _replay(done, wanted, now)
     try:
         entry, token = entries.join(wanted, actor=Actor.patient(), now=now)
     except IntegrityError:  # the same key sent twice at once: the other request made it
         db.session.rollback()
-        done = _by_form_key(form_key) if form_key else None
+        done = _by_form_key(key) if key else None
         if done is None:
             raise
         return _replay(done, wanted, now)
-    except BookingError as refusal:
-        if refusal.reason == Reason.BAD_RANGE:
-            raise ApiError(FIX_FIELDS, fields={"last_day": refusal.message}) from None
-        raise
-    return _send(EntryCreated(entry=_entry_out(entry, now), token=token, note=None), 201)
+    return send(EntryCreated(entry=_entry_out(entry, now), token=token, note=None), 201)
 
 
 @documented(
@@ -160,7 +157,7 @@ def join_waitlist():
 )
 def get_waitlist_entry(token: str):
     now = clock.now()
-    return _send(EntryResponse(entry=_entry_out(_load(token, now), now)))
+    return send(EntryResponse(entry=_entry_out(_load(token, now), now)))
 
 
 @documented(
@@ -169,18 +166,18 @@ def get_waitlist_entry(token: str):
     "to the next patient waiting. The token then answers 404, like any miss.",
     request=LeaveRequest,
     path_params=ENTRY_PARAM,
-    responses={200: ("Left.", LeftResponse), 400: _BAD_BODY, 404: _MISSING, 415: _NOT_JSON},
+    responses={200: ("Left.", LeftResponse), 400: BAD_BODY, 404: _MISSING, 415: NOT_JSON},
     tags=("waitlist",),
 )
 def leave_waitlist(token: str):
     now = clock.now()
     entry = _load(token, now)
-    _require_json()
-    _, fields, _ = _read(LeaveRequest)
+    require_json()
+    _, fields, _ = read_body(LeaveRequest)
     if fields:
         raise ApiError(FIX_FIELDS, fields=fields)
     entries.leave(entry.id, actor=Actor.patient(), now=now)
-    return _send(LeftResponse(left=True))
+    return send(LeftResponse(left=True))
 
 
 @documented(
@@ -194,7 +191,7 @@ def leave_waitlist(token: str):
     path_params=OFFER_PARAMS,
     responses={
         200: ("Booked; the confirmation email follows.", ClaimResponse),
-        400: _BAD_BODY,
+        400: BAD_BODY,
         404: _MISSING,
         409: (
             '"offer_ended" (expired, declined or withdrawn; with the nearest free times as '
@@ -202,7 +199,7 @@ def leave_waitlist(token: str):
             "verb.",
             ErrorResponse,
         ),
-        415: _NOT_JSON,
+        415: NOT_JSON,
     },
     tags=("waitlist",),
 )
@@ -216,23 +213,23 @@ def claim_offer(token: str, offer: str):
     )
     if found is None:
         abort(404)
-    _require_json()
-    body, fields, raw = _read(ClaimRequest)
+    require_json()
+    body, fields, raw = read_body(ClaimRequest)
     screen = None
     if body is not None and body.screen is not None:
         if body.screen_consent is not True:
             fields["screen_consent"] = "Please agree to the use of your answers (send true)."
-        screen = _screen_answers(body, fields, raw)
+        screen = screen_answers(body, fields, raw)
         if screen is not None:
             assessment = assess(screen, screening.settings())
             if not assessment.makes_booking:
-                return _stopped(assessment, now)
+                return stopped(assessment, now)
     if body is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
-    form_key = _form_key(_idempotency_key(body.idempotency_key))
+    key = form_key(idempotency_key(body.idempotency_key))
     try:
         booking = claims.claim(
-            found.id, now=now, actor=Actor.patient(), form_key=form_key, screen=screen
+            found.id, now=now, actor=Actor.patient(), form_key=key, screen=screen
         )
     except BookingError as refusal:
         if refusal.reason == Reason.OFFER_ENDED:
@@ -245,7 +242,7 @@ def claim_offer(token: str, offer: str):
                 },
             ) from None
         raise
-    return _send(ClaimResponse(booking=_booking_out(booking, now)))
+    return send(ClaimResponse(booking=booking_out(booking, now)))
 
 
 # --- Helpers ----------------------------------------------------------------------------
@@ -303,7 +300,7 @@ def _replay(entry: WaitlistEntry, wanted: entries.JoinRequest, now):
             fields={"idempotency_key": "Use a new key for a new entry."},
             extra={"reason": "idempotency_key_reused"},
         )
-    return _send(EntryCreated(entry=_entry_out(entry, now), token=None, note=REPLAY_NOTE))
+    return send(EntryCreated(entry=_entry_out(entry, now), token=None, note=REPLAY_NOTE))
 
 
 def _entry_out(entry: WaitlistEntry, now) -> EntryOut:
