@@ -34,12 +34,13 @@ def end_offer(offer: WaitlistOffer, state: OfferState, *, now: datetime) -> None
         )
 
 
-def consume(reservation_id: int, *, now: datetime) -> WaitlistOffer | None:
+def consume(reservation_id: int, *, now: datetime, actor: Actor) -> WaitlistOffer | None:
     """Mark the live offer holding ``reservation_id`` claimed and free its time for the claim.
 
     Compare-and-set on state and expiry: of several claims (or a claim and the expiry) only
     one finds the offer open. Returns the offer, or None when it had already ended. Runs in
-    the booking verb's transaction, so the claim and the new booking commit together.
+    the booking verb's transaction, so the claim and the new booking commit together; the
+    audit names who claimed (the patient, or reception booking the caller it was kept for).
     """
     offer_id = db.session.scalar(
         select(WaitlistOffer.id).where(WaitlistOffer.reservation_id == reservation_id)
@@ -69,7 +70,7 @@ def consume(reservation_id: int, *, now: datetime) -> WaitlistOffer | None:
     entry.ended_at = now
     entry.end_reason = "claimed"
     entry.updated_at = now
-    audit.record("waitlist.claimed", actor=Actor.patient(), now=now, offer=offer.public_id)
+    audit.record("waitlist.claimed", actor=actor, now=now, offer=offer.public_id)
     return offer
 
 

@@ -40,8 +40,10 @@ class Wish:
     # A screen that would hold the booking: no start before this (time to get cleared).
     earliest_start: datetime | None = None
     has_open_offer: bool = False
-    # Starts this entry was already offered (declined or let expire): not offered again.
-    refused_starts: frozenset[datetime] = field(default_factory=frozenset)
+    # Times this entry was already offered and let go (declined, expired, skipped), as
+    # (start, end): neither they nor a start overlapping them is offered to it again, so
+    # the freed gap goes to the next entry, not back to this one 15 minutes later.
+    refused_times: frozenset[tuple[datetime, datetime]] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def fits(wish: Wish, time: FreeTime, zone: ZoneInfo) -> bool:
         return False
     if wish.earliest_start is not None and time.start < wish.earliest_start:
         return False
-    if time.start in wish.refused_starts:
+    if any(time.start < end and start < time.busy_until for start, end in wish.refused_times):
         return False
     local = time.start.astimezone(zone)
     if not wish.first_day <= local.date() <= wish.last_day:

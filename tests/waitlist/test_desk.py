@@ -244,6 +244,9 @@ def test_booking_a_waiting_caller_by_phone_ends_the_entry(page):
     assert booking.starts_at == THURSDAY_10
     assert entry(first).ended_at is not None
     assert offers(first) == []
+    # The kept time was claimed by reception for the caller: the audit says who.
+    [claimed] = events("waitlist.claimed")
+    assert claimed.actor_kind.value == "staff"
 
 
 def test_the_page_is_for_staff_only(client):
@@ -366,3 +369,17 @@ def test_booking_a_waiting_caller_with_no_offer_by_phone_ends_the_entry(page):
     assert booking.starts_at == THURSDAY_10
     assert entry(first).end_reason == "booked by reception"
     assert len(events("waitlist.booked_by_phone")) == 1
+
+
+def test_a_skipped_time_is_not_offered_back_to_the_same_patient_a_little_later(app):
+    service = make_service(durations=((60, 5000),), buffer_minutes=15)
+    make_therapist(services=[service], hours=TWO_SLOTS)  # starts 10:00 to 11:00
+    make_room()
+    db.session.commit()
+    first, _ = join(service.id, 1)
+    assert offer_free_times(now=NOW) == 1
+    assert offers(first)[0].starts_at == THURSDAY_10
+    desk.skip(first, actor=STAFF, now=later(1))
+    # 10:15 to 10:45 overlap the time let go; 11:00 is another time.
+    assert offer_free_times(now=later(2)) == 1
+    assert offers(first)[0].starts_at == THURSDAY_10 + timedelta(hours=1)

@@ -54,9 +54,14 @@ def test_an_entry_with_an_open_offer_gets_nothing_more():
 
 
 def test_a_time_once_refused_is_not_offered_again_to_that_entry():
-    wish = _wish(1, refused_starts=frozenset({BASE}))
+    wish = _wish(1, refused_times=frozenset({(BASE, BASE + timedelta(minutes=60))}))
     assert not fits(wish, _time(0), ZONE)
-    assert fits(wish, _time(4), ZONE)
+    # Nor a start overlapping it (the same freed gap): that goes to the next entry.
+    assert not fits(wish, _time(1), ZONE)  # 30 minutes later
+    assert fits(wish, _time(4), ZONE)  # two hours later: another time
+    other = _wish(2)
+    pairs = assign([wish, other], [_time(1)], ZONE)
+    assert [w.entry_id for w, _ in pairs] == [2]
 
 
 def test_held_screen_entries_only_get_times_after_their_clearance_bound():

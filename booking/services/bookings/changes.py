@@ -131,7 +131,7 @@ def reschedule(
         if booking is None:
             raise BookingError("not_found", "We couldn't find that booking.")
         holds.expire_overdue(now=now, actor=Actor.system())
-        offer = _consume_reservation(reservation_id, now)
+        offer = _consume_reservation(reservation_id, now, actor)
         db.session.refresh(booking)
         transitions.check(booking, moves.RESCHEDULE, now=now)
         if booking.starts_at == new_start and wanted_therapist in (None, booking.therapist_id):

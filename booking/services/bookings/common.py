@@ -22,6 +22,7 @@ from booking.services import (
     availability,
     manage_links,
 )
+from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.locking import (
     reading,
@@ -170,13 +171,13 @@ def _taken(
     return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
 
 
-def _consume_reservation(reservation_id: int | None, now: datetime):
+def _consume_reservation(reservation_id: int | None, now: datetime, actor: Actor):
     """Claim a waitlist offer's reservation in this transaction, or lose as "taken"."""
     if reservation_id is None:
         return None
     from booking.services import reservations
 
-    offer = reservations.consume(reservation_id, now=now)
+    offer = reservations.consume(reservation_id, now=now, actor=actor)
     if offer is None:
         raise _TakenSignal
     return offer

@@ -129,7 +129,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         if request.source is BookingSource.ONLINE:
             _refuse_hold_squatting(facts, hold=hold)
         holds.expire_overdue(now=now, actor=Actor.system(), known_overdue=facts.overdue)
-        offer = _consume_reservation(request.reservation_id, now)
+        offer = _consume_reservation(request.reservation_id, now, actor)
         check = recheck.at(
             service.id,
             service.buffer_minutes,

@@ -98,8 +98,8 @@ def _wishes(now: datetime) -> list[tuple[Wish, WaitlistEntry]]:
                     day_parts=frozenset(entry.day_parts or ()),
                     earliest_start=clearance_bound if entry.needs_clearance else None,
                     has_open_offer=any(o.state is OfferState.OPEN for o in offers),
-                    refused_starts=frozenset(
-                        o.starts_at for o in offers if o.state is not OfferState.OPEN
+                    refused_times=frozenset(
+                        (o.starts_at, o.ends_at) for o in offers if o.state is not OfferState.OPEN
                     ),
                 ),
                 entry,
