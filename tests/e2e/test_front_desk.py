@@ -14,6 +14,7 @@ from tests.e2e.conftest import ROOT
 from tests.e2e.flows import FINE_ANSWERS
 from tests.e2e.test_accessibility import Audit
 from tests.e2e.test_reception import sign_in
+from tests.e2e.test_waitlist import local_day
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DESK = {"width": 1280, "height": 800}
@@ -125,6 +126,11 @@ def test_every_reception_page_is_styled_and_accessible(browser, server):
     held = server.sql("SELECT public_id FROM bookings WHERE status = 'held' LIMIT 1")
     patient = server.sql("SELECT patient_id FROM bookings WHERE public_id = :ref", ref=ref)[0][0]
     slug = server.sql("SELECT slug FROM therapists ORDER BY position LIMIT 1")[0][0]
+    offered = server.sql(
+        "SELECT s.slug, o.starts_at FROM waitlist_offers o JOIN services s ON s.id = o.service_id"
+        " ORDER BY o.id LIMIT 1"
+    )[0]
+    waiting = (offered[0], local_day(offered[1]).isoformat())
     pages = [
         ("reception-day", "/reception/day"),
         ("reception-day-by-room", "/reception/day?by=room"),
@@ -139,6 +145,8 @@ def test_every_reception_page_is_styled_and_accessible(browser, server):
         ("reception-patient", f"/reception/patients/{patient}"),
         ("reception-mail", "/reception/mail"),
         ("reception-blocks", "/reception/blocks"),
+        # The demo's patients waiting, with the offer in flight (its countdown) on that day.
+        ("reception-waitlist-demo", f"/reception/waitlist?service={waiting[0]}&date={waiting[1]}"),
     ]
     if held:
         pages.append(("reception-held-booking", f"/reception/bookings/{held[0][0]}"))
