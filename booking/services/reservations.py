@@ -4,7 +4,7 @@ An open offer's time is held by a ``bookings`` row in the ``offered`` state, so 
 exclusion constraints and the scheduler treat it exactly like a clearance hold; a row whose
 expiry has passed never blocks, and :func:`release_overdue` removes it (the booking verbs
 call it before they write, through ``holds.expire_overdue``). Below the waitlist verbs:
-the booking and hold verbs use it too.
+the booking and hold verbs use it too, and end the waitlist entry a booking fulfils.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, or_, select, update
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, OfferState, WaitlistOffer
+from booking.models import Booking, BookingStatus, OfferState, WaitlistEntry, WaitlistOffer
 from booking.services import audit
 from booking.services.audit import Actor
 
@@ -32,6 +32,35 @@ def end_offer(offer: WaitlistOffer, state: OfferState, *, now: datetime) -> None
             .where(Booking.id == reservation_id, Booking.status == BookingStatus.OFFERED)
             .execution_options(synchronize_session=False)
         )
+
+
+def end_fulfilled(entry_id: int, booking_ref: str, *, actor: Actor, now: datetime) -> None:
+    """End an entry whose patient reception has just booked by phone (caller's transaction).
+
+    The booking verb calls it inside its own transaction (``BookingRequest.waitlist_entry_id``),
+    so the booking and the end of the entry commit together or not at all. An entry that
+    ended meanwhile (the patient left, or the booking claimed its own offer) is left as it is.
+    """
+    entry = db.session.get(WaitlistEntry, entry_id, populate_existing=True)
+    if entry is None or entry.ended_at is not None:
+        return
+    offer = db.session.scalar(
+        select(WaitlistOffer).where(
+            WaitlistOffer.entry_id == entry.id, WaitlistOffer.state == OfferState.OPEN
+        )
+    )
+    if offer is not None:
+        end_offer(offer, OfferState.WITHDRAWN, now=now)
+    entry.ended_at = now
+    entry.end_reason = "booked by reception"
+    entry.updated_at = now
+    audit.record(
+        "waitlist.booked_by_phone",
+        actor=actor,
+        now=now,
+        entry=entry.public_id,
+        booking_ref=booking_ref,
+    )
 
 
 def consume(reservation_id: int, *, now: datetime, actor: Actor) -> WaitlistOffer | None:

@@ -339,7 +339,9 @@ def test_if_ending_the_entry_fails_nothing_is_booked(clinic, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the entry could not be ended")
 
-    monkeypatch.setattr(desk, "end_booked", broken)
+    from booking.services import reservations
+
+    monkeypatch.setattr(reservations, "end_fulfilled", broken)
     with pytest.raises(RuntimeError):
         _phone_booking(service.id, first, THURSDAY_10)
     db.session.rollback()

@@ -267,9 +267,9 @@ class _Facts:
 
 
 def _end_fulfilled_entry(entry_id: int, booking: Booking, *, actor: Actor, now: datetime) -> None:
-    from booking.services.waitlist import desk
+    from booking.services import reservations
 
-    desk.end_booked(entry_id, booking.public_id, actor=actor, now=now)
+    reservations.end_fulfilled(entry_id, booking.public_id, actor=actor, now=now)
 
 
 def _facts(request: BookingRequest, now: datetime) -> _Facts:

@@ -1,5 +1,6 @@
 """Reception's waitlist verbs: the queue for a service and day, offering by hand, skipping,
-removing with a reason, and ending an entry booked by phone.
+removing with a reason. (Booking a waiting caller by phone ends the entry inside the
+booking verb: ``reservations.end_fulfilled``.)
 
 A hand offer reserves its time exactly as the worker's offers do (``offering.reserve``): the
 same one-offer-at-a-time rule, the same reservation row, so a hand offer and the worker's
@@ -186,28 +187,3 @@ def remove(entry_id: int, reason: str, *, actor: Actor, now: datetime) -> None:
         )
 
     run_in_write_transaction(attempt)
-
-
-def end_booked(entry_id: int, booking_ref: str, *, actor: Actor, now: datetime) -> None:
-    """End an entry whose patient reception has just booked by phone (caller's transaction).
-
-    The booking verb calls it inside its own transaction (``BookingRequest.waitlist_entry_id``),
-    so the booking and the end of the entry commit together or not at all. An entry that
-    ended meanwhile (the patient left, or the booking claimed its own offer) is left as it is.
-    """
-    entry = db.session.get(WaitlistEntry, entry_id, populate_existing=True)
-    if entry is None or entry.ended_at is not None:
-        return
-    offer = entries.open_offer(entry)
-    if offer is not None:
-        reservations.end_offer(offer, OfferState.WITHDRAWN, now=now)
-    entry.ended_at = now
-    entry.end_reason = "booked by reception"
-    entry.updated_at = now
-    audit.record(
-        "waitlist.booked_by_phone",
-        actor=actor,
-        now=now,
-        entry=entry.public_id,
-        booking_ref=booking_ref,
-    )

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from booking.extensions import db
 from booking.models import AuditEvent, OfferState, WaitlistEntry, WaitlistOffer, WaitlistToken
-from booking.services.waitlist import reservations
+from booking.services import reservations
 
 ERASED = "erased"
 
