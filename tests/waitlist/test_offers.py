@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, Closure, OfferState, WorkingHours
 from booking.services import bookings
@@ -46,14 +47,41 @@ def test_a_cancellation_is_offered_to_the_waiting_patient(clinic):
     assert offer.reservation.status is BookingStatus.OFFERED
 
 
-def test_reception_cancelling_is_offered_through_the_worker_pass(clinic):
+def test_reception_cancelling_is_offered_through_the_worker_pass(app, clinic):
+    from tests.web.test_reception_actions import signed_in
+
     service, _ = clinic
-    booked = book(service)
+    booked = db.session.get(Booking, book(service))
     entry, _ = join(service)
-    bookings.cancel(booked, actor=Actor.system(), now=later(2), enforce_cutoff=False)
+    with clock.frozen(later(2)):
+        desk, _ = signed_in(app)
+        cancelled = desk.post(
+            f"/reception/bookings/{booked.public_id}/cancel", data={"confirm": "y"}
+        )
+    assert cancelled.status_code == 303
+    assert db.session.get(Booking, booked.id, populate_existing=True).status is (
+        BookingStatus.CANCELLED
+    )
     counts = run_jobs(later(3))
     assert counts["waitlist_offered"] == 1
-    assert len(offers(entry)) == 1
+    assert offers(entry)[0].starts_at == THURSDAY_10
+
+
+def test_expiry_passes_the_time_on_in_the_worker_with_its_clock_frozen(clinic):
+    service, _ = clinic
+    first, _ = join(service, 1, now=NOW)
+    second, _ = join(service, 2, now=later(1))
+    with clock.frozen(later(2)):
+        assert run_jobs(clock.now())["waitlist_offered"] == 1
+    [offer] = offers(first)
+    # The clock stands still a second before the end: nothing moves.
+    with clock.frozen(offer.expires_at - timedelta(seconds=1)):
+        assert run_jobs(clock.now())["waitlist_offered"] == 0
+    assert offers(second) == []
+    with clock.frozen(offer.expires_at):
+        assert run_jobs(clock.now())["waitlist_offered"] == 1
+    assert [o.id for o in offers(first, OfferState.EXPIRED)] == [offer.id]
+    assert offers(second)[0].starts_at == THURSDAY_10
 
 
 def test_an_expired_hold_is_offered(clinic):
