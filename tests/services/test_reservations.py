@@ -11,10 +11,13 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OfferState, WaitlistEntry, WaitlistOffer
 from booking.services import reservations
+from booking.services.audit import Actor
 from booking.services.locking import run_in_write_transaction
 from booking.services.waitlist.offering import offer_free_times
 from tests.support.builders import make_room, make_service, make_therapist
 from tests.waitlist.helpers import ONE_SLOT, join, later, offers
+
+PATIENT = Actor.patient()
 
 
 @pytest.fixture
@@ -41,19 +44,26 @@ def test_an_open_offer_holds_its_time_with_an_offered_row(offer):
 
 def test_a_claim_consumes_the_reservation_once_and_ends_the_entry(offer):
     reservation_id, now = offer.reservation_id, later(2)
-    claimed = run_in_write_transaction(lambda: reservations.consume(reservation_id, now=now))
+    claimed = run_in_write_transaction(
+        lambda: reservations.consume(reservation_id, now=now, actor=PATIENT)
+    )
     assert claimed.id == offer.id
     assert claimed.state is OfferState.CLAIMED
     assert db.session.get(WaitlistEntry, claimed.entry_id).end_reason == "claimed"
     assert reserved() == []
-    again = run_in_write_transaction(lambda: reservations.consume(reservation_id, now=now))
+    again = run_in_write_transaction(
+        lambda: reservations.consume(reservation_id, now=now, actor=PATIENT)
+    )
     assert again is None
 
 
 def test_a_claim_after_the_offer_ran_out_gets_nothing(offer):
     reservation_id, too_late = offer.reservation_id, offer.expires_at + timedelta(seconds=1)
     assert (
-        run_in_write_transaction(lambda: reservations.consume(reservation_id, now=too_late)) is None
+        run_in_write_transaction(
+            lambda: reservations.consume(reservation_id, now=too_late, actor=PATIENT)
+        )
+        is None
     )
 
 
