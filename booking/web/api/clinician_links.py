@@ -12,7 +12,8 @@ from pydantic import Field
 from booking import clock
 from booking.services import clinician_links
 from booking.services.audit import Actor
-from booking.web.api.bookings import TOKEN_PARAM, _booking_out, _load, _read, _require_json, _send
+from booking.web.api.bookings import TOKEN_PARAM, _load
+from booking.web.api.common import booking_out, read_body, require_json, send
 from booking.web.api.errors import ApiError
 from booking.web.api.schemas import (
     FIX_FIELDS,
@@ -72,8 +73,8 @@ class ClinicianLinkSent(_Response):
 )
 def send_clinician_link(token: str):
     booking = _load(token)
-    _require_json()
-    body, fields, _ = _read(ClinicianLinkRequest)
+    require_json()
+    body, fields, _ = read_body(ClinicianLinkRequest)
     if body is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
     now = clock.now()
@@ -81,13 +82,13 @@ def send_clinician_link(token: str):
         booking.id, name=body.name, email=body.email, actor=Actor.patient(), now=now
     )
     booking = link.booking
-    return _send(
+    return send(
         ClinicianLinkSent(
             message=SENT_MESSAGE,
             name=link.clinician_name,
             email=link.clinician_email,
             works_until=booking.hold_expires_at,
-            booking=_booking_out(booking, now),
+            booking=booking_out(booking, now),
         ),
         201,
     )
