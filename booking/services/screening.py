@@ -4,6 +4,7 @@ what the follow-ups after a clearance reported)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -11,7 +12,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from booking.extensions import db
-from booking.intake import Outcome, ScreenAnswers, ScreenError, ScreenSettings, is_material_change
+from booking.intake import (
+    Assessment,
+    Outcome,
+    ScreenAnswers,
+    ScreenError,
+    ScreenSettings,
+    is_material_change,
+)
 from booking.intake import parse_answers as _parse
 from booking.models import (
     ApprovalState,
@@ -132,6 +140,31 @@ def conflicting_clearance(email: str, service: Service, *, now: datetime) -> Cle
     for clearance in binding_restrictions(email, now=now):
         if restrictions_conflict(clearance.restriction_ticks, clearance.restrictions, service):
             return clearance
+    return None
+
+
+def deep_pressure_ruled_out(
+    assessment: Assessment | None, email: str | None, *, now: datetime
+) -> bool:
+    """Say whether deep pressure is ruled out for this patient: by today's screen, or by
+    the restrictions of a valid clearance of theirs (known once they gave ``email``)."""
+    if assessment is not None and assessment.no_deep_pressure:
+        return True
+    return restrictions_rule_out_deep_pressure(email, now=now)
+
+
+def unsuitable(
+    service: Service, assessment: Assessment | None, email: str | None, *, now: datetime
+) -> Literal["screen", "restrictions"] | None:
+    """Why ``service`` must not be booked for this patient, if it must not: the screen rules
+    deep pressure out, or a valid clearance's restrictions rule the service out. The same
+    rules the booking verbs refuse by, for the steps that come before a booking."""
+    if not service.deep_pressure:
+        return None
+    if assessment is not None and assessment.no_deep_pressure:
+        return "screen"
+    if email and conflicting_clearance(email, service, now=now) is not None:
+        return "restrictions"
     return None
 
 

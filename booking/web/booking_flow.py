@@ -128,13 +128,9 @@ def _hold_bound(data: dict, now: datetime) -> datetime | None:
     return availability.hold_start_bound(now) if held else None
 
 
-def _no_deep_pressure(data: dict, assessment: Assessment | None) -> bool:
-    """Deep pressure is ruled out by the screen, or by the restrictions of a clearance the
-    patient (known by the email given on the details step) already has."""
-    if assessment is not None and assessment.no_deep_pressure:
-        return True
-    email = (data.get("details") or {}).get("email")
-    return screening.restrictions_rule_out_deep_pressure(email, now=clock.now())
+def _email(data: dict) -> str | None:
+    """The email given on the details step, if the patient got that far."""
+    return (data.get("details") or {}).get("email")
 
 
 def _needs_screen(data: dict):
@@ -143,11 +139,14 @@ def _needs_screen(data: dict):
     if assessment is None or not assessment.makes_booking:
         return redirect(url_for("book.health"))
     service = catalog.service_by_slug(data.get("service", ""))
-    if service is not None and service.deep_pressure and _no_deep_pressure(data, assessment):
-        if not assessment.no_deep_pressure:  # the restrictions of a clearance rule it out
-            flash(bookings.RESTRICTED_MESSAGE.format(service=service.name), "error")
-        return redirect(url_for("book.choose"))
-    return None
+    if service is None:
+        return None
+    why = screening.unsuitable(service, assessment, _email(data), now=clock.now())
+    if why is None:
+        return None
+    if why == "restrictions":
+        flash(bookings.RESTRICTED_MESSAGE.format(service=service.name), "error")
+    return redirect(url_for("book.choose"))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -165,7 +164,7 @@ def choose():
         [("", "Any therapist")] + [(t.slug, t.name) for t in therapists]
     )
     assessment = _assessment(data)
-    no_deep_pressure = _no_deep_pressure(data, assessment)
+    no_deep_pressure = screening.deep_pressure_ruled_out(assessment, _email(data), now=clock.now())
     if request.method == "GET":
         wanted = request.args.get("service") or data.get("service")
         minutes = data.get("minutes")
@@ -279,7 +278,7 @@ def _screen_outcome(data: dict, answers: ScreenAnswers):
             way_back=URGENT_WAY_BACK if assessment.outcome is Outcome.URGENT else None,
         )
     service = catalog.service_by_slug(data.get("service", ""))
-    if service is not None and service.deep_pressure and assessment.no_deep_pressure:
+    if service is not None and screening.unsuitable(service, assessment, None, now=now):
         flash(NOT_SUITABLE, "error")
         return redirect(url_for("book.choose"))
     if assessment.needs_clearance:

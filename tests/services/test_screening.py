@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from booking.extensions import db
-from booking.intake import Outcome
+from booking.intake import Assessment, Outcome
 from booking.models import (
     ApprovalState,
     BookingStatus,
@@ -189,3 +189,32 @@ def test_outcomes_are_counted_per_clinic_day_and_nothing_else(app):
         ).order_by(ScreenOutcomeCount.outcome)
     ).all()
     assert rows == [(date(2027, 7, 2), "emergency", 1), (date(2027, 7, 2), "urgent", 2)]
+
+
+@pytest.mark.parametrize(
+    ("ticks", "text", "why"),
+    [
+        (("no_deep_pressure",), "", "restrictions"),
+        ((), "Nothing firm on the lower back", "restrictions"),
+        (("avoid_area",), "", None),
+    ],
+)
+def test_the_steps_before_a_booking_refuse_by_the_verbs_rule(clinic, ticks, text, why):
+    service_id, deep_id, _ = clinic
+    first = cleared_patient(clinic, restriction_ticks=ticks, restrictions=text)
+    clearance.decide(first.booking.id, approve=True, actor=Actor.staff(None), now=NOW)
+    deep, gentle = db.session.get(Service, deep_id), db.session.get(Service, service_id)
+    email = "p@example.org"  # the patient cleared above
+    assert screening.unsuitable(deep, None, email, now=LATER) == why
+    assert screening.deep_pressure_ruled_out(None, email, now=LATER) is (why is not None)
+    assert screening.unsuitable(gentle, None, email, now=LATER) is None
+    # Unknown until the details step: no clearance binds an anonymous visitor.
+    assert screening.unsuitable(deep, None, None, now=LATER) is None
+
+
+def test_a_screen_that_rules_out_deep_pressure_says_so_first(clinic):
+    _, deep_id, _ = clinic
+    deep = db.session.get(Service, deep_id)
+    ruled_out = Assessment(outcome=Outcome.FLAG, no_deep_pressure=True)
+    assert screening.unsuitable(deep, ruled_out, None, now=NOW) == "screen"
+    assert screening.deep_pressure_ruled_out(ruled_out, None, now=NOW)
