@@ -27,7 +27,7 @@ from booking.services.locking import write_transaction
 from booking.services.waitlist import desk
 from booking.services.waitlist import entries as waitlist_entries
 from booking.web import picker
-from booking.web.booking_flow import MULTI_CHOICE_FIELDS
+from booking.web.booking_flow.screen import MULTI_CHOICE_FIELDS
 from booking.web.reception import bp, free_times
 from booking.web.reception.actions import (
     current_time,

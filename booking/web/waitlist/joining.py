@@ -26,7 +26,8 @@ from booking.services import availability, bookings, manage_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from booking.services.waitlist import answers, entries
-from booking.web import booking_flow, drafts
+from booking.web import drafts
+from booking.web.booking_flow import steps
 from booking.web.waitlist.common import (
     horizon,
     requested_day,
@@ -42,11 +43,11 @@ from booking.web.waitlist.forms import JoinForm, WishForm
 def join():
     """Join from the picker: the treatment and the screen are the booking draft's own."""
     data = drafts.load()
-    choice = booking_flow._choice(data)
+    choice = steps.chosen(data)
     if choice is None:
         flash("First choose the treatment you'd like; then you can ask to be told.", "info")
         return redirect(url_for("book.choose"))
-    if (gate := booking_flow._needs_screen(data)) is not None:
+    if (gate := steps.needs_screen(data)) is not None:
         return gate
     form = JoinForm()
     therapist_choices(form, choice.service)
@@ -72,7 +73,7 @@ def join():
             name=form.name.data,
             email=form.email.data,
             phone=form.phone.data,
-            screen=booking_flow._screen(data),
+            screen=steps.screen(data),
             therapist_id=therapist_id(form),
             weekdays=tuple(int(d) for d in form.weekdays.data or ()),
             day_parts=tuple(form.day_parts.data or ()),
