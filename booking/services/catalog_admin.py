@@ -1,10 +1,11 @@
-"""Setting the clinic up: services, durations, therapists, weekly hours, rooms, feed URLs.
+"""Setting the clinic up: services, durations, therapists, weekly hours, rooms.
 
 Each verb checks its input, writes the change with an audit event (``Actor.staff``) in its
 own write transaction; a refusal raises CatalogError with a reason code, the field it
 concerns and a message an admin can act on. Nothing that bookings refer to is ever deleted:
 services, therapists and rooms are deactivated instead, so history keeps its names.
 Durations may be removed, because a booking copies its length and price when it is made.
+What admins type is parsed by ``catalog_input``; feed URLs are ``feed_tokens``.
 """
 
 from __future__ import annotations
@@ -12,122 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from itertools import pairwise
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from booking import validation
 from booking.extensions import db
-from booking.models import FeedToken, Room, Service, ServiceDuration, Therapist, WorkingHours
-from booking.models.schedule import MINUTES_PER_DAY
+from booking.models import Room, Service, ServiceDuration, Therapist, WorkingHours
 from booking.services.audit import Actor, record
+from booking.services.catalog_input import WEEKDAYS, format_day_ranges, parse_week, text_field
 from booking.services.errors import CatalogError
 from booking.services.locking import write_transaction
-from booking.tokens import new_token, token_hash
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-
-
-# --------------------------------------------------------------------------------------------
-# Parsing what admins type
-# --------------------------------------------------------------------------------------------
-
-_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
-_RANGE = re.compile(r"(\d{1,2}:\d{2})\s*[-\u2013]\s*(\d{1,2}:\d{2})")
-
-
-def _clock_minutes(text: str, *, end: bool) -> int:
-    if end and text == "24:00":
-        return MINUTES_PER_DAY
-    match = _CLOCK.fullmatch(text)
-    if match is None:
-        raise ValueError(f"“{text}” is not a time; write times as HH:MM, e.g. 09:00.")
-    return int(match.group(1)) * 60 + int(match.group(2))
-
-
-def parse_day_ranges(text: str | None) -> list[tuple[int, int]]:
-    """Parse "09:00-13:00, 14:00-18:00" into minute ranges from local midnight.
-
-    Strict: HH:MM on a 24-hour clock, ranges separated by commas, each ending after it
-    starts. An end earlier than the start crosses midnight ("22:00-02:00" is 22:00 to 02:00
-    the next morning, stored as 1320-1560). Blank means a day off. Raises ValueError with
-    a message naming the bad part.
-    """
-    text = (text or "").strip()
-    if not text:
-        return []
-    ranges = []
-    for part in text.split(","):
-        part = part.strip()
-        match = _RANGE.fullmatch(part)
-        if match is None:
-            raise ValueError(
-                f"“{part}” is not a range; write it as 09:00-13:00 (several separated by commas)."
-            )
-        start = _clock_minutes(match.group(1), end=False)
-        end = _clock_minutes(match.group(2), end=True)
-        if end == start:
-            raise ValueError(f"“{part}” starts and ends at the same time.")
-        if end < start:
-            end += MINUTES_PER_DAY  # crosses midnight
-        ranges.append((start, end))
-    ranges.sort()
-    for (_, first_end), (second_start, _) in pairwise(ranges):
-        if second_start < first_end:
-            raise ValueError("Two ranges overlap; list each working period once.")
-    return ranges
-
-
-def parse_week(texts: Mapping[int, str | None]) -> list[tuple[int, int, int]]:
-    """Parse one text per weekday (Monday = 0); return (weekday, start, end) rows.
-
-    Raises CatalogError(field="day_<n>") for the first bad day, including a range that runs
-    past midnight into the next day's first range.
-    """
-    rows: list[tuple[int, int, int]] = []
-    for weekday in range(7):
-        try:
-            ranges = parse_day_ranges(texts.get(weekday))
-        except ValueError as error:
-            raise CatalogError("invalid_hours", str(error), field=f"day_{weekday}") from None
-        rows.extend((weekday, start, end) for start, end in ranges)
-    # Across days: a range crossing midnight must not run into the next day's hours.
-    spans = sorted((w * MINUTES_PER_DAY + s, w * MINUTES_PER_DAY + e, w) for w, s, e in rows)
-    for (_, first_end, day), (second_start, _, next_day) in pairwise(spans):
-        if second_start < first_end:
-            raise CatalogError(
-                "invalid_hours",
-                f"{WEEKDAYS[day]}'s hours run into {WEEKDAYS[next_day]}'s.",
-                field=f"day_{day}",
-            )
-    if spans and spans[-1][1] > MINUTES_PER_WEEK and spans[-1][1] - MINUTES_PER_WEEK > spans[0][0]:
-        raise CatalogError(
-            "invalid_hours", "Sunday's hours run into Monday's.", field=f"day_{spans[-1][2]}"
-        )
-    return rows
-
-
-def format_day_ranges(ranges: Iterable[tuple[int, int]]) -> str:
-    """The inverse of parse_day_ranges: [(540, 780), (840, 1080)] -> "09:00-13:00, 14:00-18:00"."""
-
-    def clock(minutes: int) -> str:
-        minutes %= MINUTES_PER_DAY
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-    return ", ".join(
-        f"{clock(s)}-{clock(e) if e != MINUTES_PER_DAY else '24:00'}" for s, e in ranges
-    )
-
-
-def parse_price(text: str | None) -> int:
-    """Parse "55", "55.00" or "£52.50" into pence; raise ValueError otherwise."""
-    cleaned = (text or "").strip().lstrip("£").strip().replace(",", "")
-    match = re.fullmatch(r"(\d{1,5})(?:\.(\d{2}))?", cleaned)
-    if match is None:
-        raise ValueError("Write the price in pounds, e.g. 55 or 52.50.")
-    return int(match.group(1)) * 100 + int(match.group(2) or 0)
 
 
 def _slug(name: str, model, current_id: int | None = None) -> str:
@@ -140,23 +36,6 @@ def _slug(name: str, model, current_id: int | None = None) -> str:
         slug, n = f"{base}-{n}", n + 1
 
 
-def _text(
-    value: str | None,
-    field: str,
-    *,
-    max_length: int,
-    required: bool = False,
-    multiline: bool = False,
-) -> str:
-    try:
-        text = validation.clean_text(value, max_length=max_length, multiline=multiline)
-    except validation.InvalidInput as error:
-        raise CatalogError("invalid_text", str(error), field=field) from None
-    if required and not text:
-        raise CatalogError("required", "Please fill this in.", field=field)
-    return text
-
-
 # --------------------------------------------------------------------------------------------
 # Services
 # --------------------------------------------------------------------------------------------
@@ -166,8 +45,8 @@ def create_service(
     *, name: str, summary: str, minutes: int, price_pence: int, actor: Actor, now: datetime
 ) -> Service:
     """Create a service with one duration (bookable once a therapist offers it). Commits."""
-    name = _text(name, "name", max_length=120, required=True)
-    summary = _text(summary, "summary", max_length=300, required=True)
+    name = text_field(name, "name", max_length=120, required=True)
+    summary = text_field(summary, "summary", max_length=300, required=True)
     _check_duration(minutes, price_pence)
     with write_transaction():
         position = (db.session.scalar(select(func.max(Service.position))) or 0) + 1
@@ -208,10 +87,10 @@ def update_service(
 
     Existing bookings keep their times (a buffer change applies to new bookings only).
     """
-    name = _text(name, "name", max_length=120, required=True)
-    summary = _text(summary, "summary", max_length=300, required=True)
-    body = _text(body, "body", max_length=20000, multiline=True)
-    suits = _text(suits, "suits", max_length=300)
+    name = text_field(name, "name", max_length=120, required=True)
+    summary = text_field(summary, "summary", max_length=300, required=True)
+    body = text_field(body, "body", max_length=20000, multiline=True)
+    suits = text_field(suits, "suits", max_length=300)
     if not 0 <= int(buffer_minutes) <= 240:
         raise CatalogError("invalid_buffer", "Use 0 to 240 minutes.", field="buffer_minutes")
     if active and not service.durations:
@@ -342,7 +221,7 @@ def create_therapist(*, name: str, title: str, actor: Actor, now: datetime) -> T
         name = validation.clean_name(name)
     except validation.InvalidInput as error:
         raise CatalogError("invalid_name", str(error), field="name") from None
-    title = _text(title, "title", max_length=120)
+    title = text_field(title, "title", max_length=120)
     with write_transaction():
         position = (db.session.scalar(select(func.max(Therapist.position))) or 0) + 1
         therapist = Therapist(
@@ -378,8 +257,8 @@ def update_therapist(
         name = validation.clean_name(name)
     except validation.InvalidInput as error:
         raise CatalogError("invalid_name", str(error), field="name") from None
-    title = _text(title, "title", max_length=120)
-    bio = _text(bio, "bio", max_length=5000, multiline=True)
+    title = text_field(title, "title", max_length=120)
+    bio = text_field(bio, "bio", max_length=5000, multiline=True)
     with write_transaction():
         services = _services(service_ids)
         before = {
@@ -442,7 +321,7 @@ def set_weekly_hours(
 
 
 def create_room(*, name: str, actor: Actor, now: datetime) -> Room:
-    name = _text(name, "name", max_length=80, required=True)
+    name = text_field(name, "name", max_length=80, required=True)
     with write_transaction():
         position = (db.session.scalar(select(func.max(Room.position))) or 0) + 1
         room = Room(slug=_slug(name, Room), name=name, active=True, position=position)
@@ -453,7 +332,7 @@ def create_room(*, name: str, actor: Actor, now: datetime) -> Room:
 
 
 def rename_room(room: Room, *, name: str, actor: Actor, now: datetime) -> None:
-    name = _text(name, "name", max_length=80, required=True)
+    name = text_field(name, "name", max_length=80, required=True)
     with write_transaction():
         old = room.name
         room.name = name
@@ -470,46 +349,3 @@ def set_room_active(room: Room, active: bool, *, actor: Actor, now: datetime) ->
             now=now,
             room_id=room.id,
         )
-
-
-# --------------------------------------------------------------------------------------------
-# Calendar feed URLs
-# --------------------------------------------------------------------------------------------
-
-
-def create_feed_token(
-    *, therapist_id: int | None, label: str, actor: Actor, now: datetime
-) -> tuple[FeedToken, str]:
-    """Create a feed for one therapist (or the whole clinic when None); return it and its token.
-
-    The token is returned once: only its hash is stored, so it cannot be shown again.
-    """
-    label = _text(label, "label", max_length=100)
-    with write_transaction():
-        if therapist_id is not None and db.session.get(Therapist, therapist_id) is None:
-            raise CatalogError(
-                "unknown_therapist", "There is no such therapist.", field="therapist"
-            )
-        token = new_token()
-        row = FeedToken(
-            therapist_id=therapist_id, token_hash=token_hash(token), label=label, created_at=now
-        )
-        db.session.add(row)
-        db.session.flush()
-        record(
-            "feed_token.created",
-            actor=actor,
-            now=now,
-            feed_token_id=row.id,
-            therapist_id=therapist_id,
-        )
-    return row, token
-
-
-def revoke_feed_token(row: FeedToken, *, actor: Actor, now: datetime) -> None:
-    """Revoke a feed URL: it answers 404 from now on. Revoking twice changes nothing."""
-    with write_transaction():
-        if row.revoked_at is not None:
-            return
-        row.revoked_at = now
-        record("feed_token.revoked", actor=actor, now=now, feed_token_id=row.id)

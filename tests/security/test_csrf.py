@@ -24,7 +24,7 @@ from booking.models import (
     StaffUser,
     Therapist,
 )
-from booking.services import catalog_admin, sign_in_throttle
+from booking.services import feed_tokens, sign_in_throttle
 from booking.services.audit import Actor
 from tests.security import booking_with_token
 from tests.support.auth import make_staff, sign_in_fully
@@ -68,7 +68,7 @@ def world(app: Flask, demo):
     booking, token = booking_with_token()
     admin = make_staff(StaffRole.ADMIN, email="admin@clinic.example")
     make_staff(StaffRole.RECEPTION, email="reception@clinic.example")
-    feed, _ = catalog_admin.create_feed_token(
+    feed, _ = feed_tokens.create(
         therapist_id=first_id(Therapist), label="Feed", actor=Actor.system(), now=DEFAULT_NOW
     )
     sign_in_throttle.record_failure("nobody@clinic.example", "192.0.2.1", now=DEFAULT_NOW)

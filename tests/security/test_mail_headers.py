@@ -32,7 +32,7 @@ from booking.notify import outbox
 from booking.services import catalog_admin
 from booking.services import staff as staff_service
 from booking.services.audit import Actor
-from booking.services.catalog_admin import CatalogError
+from booking.services.errors import CatalogError
 from booking.services.staff import StaffError
 from booking.worker.delivery import deliver_due
 from tests.builders import make_room, make_service, make_therapist

@@ -25,7 +25,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import Booking, Patient, Service, StaffRole, Therapist
 from booking.notify.transport import mail_dir
-from booking.services import catalog_admin
+from booking.services import feed_tokens
 from booking.services.audit import Actor
 from booking.worker import delivery
 from tests.support.auth import signed_in_client
@@ -248,7 +248,7 @@ def test_emails_show_the_payloads_as_text(stage):
 
 
 def test_feeds_show_the_payloads_as_text(stage, client):
-    _, token = catalog_admin.create_feed_token(
+    _, token = feed_tokens.create(
         therapist_id=None, label="All", actor=Actor.system(), now=DEFAULT_NOW
     )
     db.session.commit()

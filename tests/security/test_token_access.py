@@ -26,7 +26,7 @@ from booking.models import (
     WaitlistOffer,
     WaitlistToken,
 )
-from booking.services import catalog_admin, clinician_links, manage_links
+from booking.services import clinician_links, feed_tokens, manage_links
 from booking.services.audit import Actor
 from booking.services.followup import sending as follow_up_sending
 from booking.tokens import new_token
@@ -152,13 +152,13 @@ def tokens(app):
     booking, manage_token = booking_with_token()
     old, revoked_manage = booking_with_token(email="old@example.org")
     manage_links.revoke_all(old, now=DEFAULT_NOW)
-    _, feed_token = catalog_admin.create_feed_token(
+    _, feed_token = feed_tokens.create(
         therapist_id=None, label="Clinic", actor=Actor.system(), now=DEFAULT_NOW
     )
-    old_feed, revoked_feed = catalog_admin.create_feed_token(
+    old_feed, revoked_feed = feed_tokens.create(
         therapist_id=None, label="Old", actor=Actor.system(), now=DEFAULT_NOW
     )
-    catalog_admin.revoke_feed_token(old_feed, actor=Actor.system(), now=DEFAULT_NOW)
+    feed_tokens.revoke(old_feed, actor=Actor.system(), now=DEFAULT_NOW)
     # A follow-up's link, and one whose follow-up has expired (its "revoked").
     for done, expires in ((booking, DEFAULT_NOW + timedelta(days=7)), (old, DEFAULT_NOW)):
         db.session.add(FollowUp(booking_id=done.id, patient_id=done.patient_id, expires_at=expires))

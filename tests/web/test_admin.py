@@ -22,7 +22,6 @@ from booking.models import (
     StaffUser,
     Therapist,
 )
-from booking.services import catalog_admin
 from booking.services.availability import slots_for
 from tests.support.builders import (
     make_booking,
@@ -221,14 +220,6 @@ def test_bad_hours_are_refused_with_a_message_and_change_nothing(clinic, admin, 
     assert 'id="day_2-error"' in response.text
     db.session.expire_all()
     assert len(db.session.get(Therapist, tess.id).working_hours) == 5
-
-
-def test_hours_crossing_midnight_must_not_run_into_the_next_day():
-    with pytest.raises(catalog_admin.CatalogError, match="run into"):
-        catalog_admin.parse_week({0: "20:00-03:00", 1: "02:00-10:00"})
-    with pytest.raises(catalog_admin.CatalogError, match="Sunday"):
-        catalog_admin.parse_week({6: "22:00-02:00", 0: "01:00-09:00"})
-    assert catalog_admin.parse_week({0: "00:00-24:00"}) == [(0, 0, 1440)]
 
 
 def test_edit_a_therapist_and_their_services(clinic, admin):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from booking import clock
 from booking.extensions import db
 from booking.models import Room, Service, Therapist
-from booking.services import catalog_admin
+from booking.services import catalog_admin, catalog_input
 from booking.services.errors import CatalogError
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor, show_error
@@ -176,7 +176,7 @@ def therapists():
         "reception/admin/therapists.html",
         therapists=listed,
         hours=hours,
-        weekdays=catalog_admin.WEEKDAYS,
+        weekdays=catalog_input.WEEKDAYS,
         form=form,
     ), 400 if form.errors else 200
 

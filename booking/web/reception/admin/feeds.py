@@ -13,7 +13,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import FeedToken, Therapist
 from booking.notify.settings import public_url
-from booking.services import catalog_admin
+from booking.services import feed_tokens
 from booking.services.errors import CatalogError
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor, show_error
@@ -45,7 +45,7 @@ def feeds():
     form = _form()
     if form.validate_on_submit():
         try:
-            row, token = catalog_admin.create_feed_token(
+            row, token = feed_tokens.create(
                 therapist_id=int(form.therapist.data) if form.therapist.data else None,
                 label=form.label.data,
                 actor=actor(),
@@ -71,6 +71,6 @@ def _form_blank() -> FeedCreateForm:
 def feed_revoke(token_id: int):
     row = db.session.get(FeedToken, token_id) or abort(404)
     if ButtonForm().validate_on_submit():
-        catalog_admin.revoke_feed_token(row, actor=actor(), now=clock.now())
+        feed_tokens.revoke(row, actor=actor(), now=clock.now())
         flash(f"Feed {row.id} revoked; its URL no longer works.")
     return redirect(url_for("admin.feeds"), 303)

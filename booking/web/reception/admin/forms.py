@@ -17,8 +17,8 @@ from wtforms.fields import EmailField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from booking.services import catalog_admin
-from booking.services.catalog_admin import WEEKDAYS
+from booking.services import catalog_input
+from booking.services.catalog_input import WEEKDAYS
 from booking.web.forms import choices
 
 
@@ -42,7 +42,7 @@ class ServiceCreateForm(FlaskForm):
 
     def validate_price(self, field):
         try:
-            field.data = catalog_admin.parse_price(field.data)
+            field.data = catalog_input.parse_price(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
@@ -69,7 +69,7 @@ class DurationForm(FlaskForm):
 
     def validate_price(self, field):
         try:
-            field.data = catalog_admin.parse_price(field.data)
+            field.data = catalog_input.parse_price(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
@@ -95,7 +95,7 @@ def _hours_field(day: int) -> StringField:
 
 
 class HoursForm(FlaskForm):
-    """One text per weekday; blank is a day off. Parsed by ``catalog_admin.parse_week``."""
+    """One text per weekday; blank is a day off. Parsed by ``catalog_input.parse_week``."""
 
     day_0 = _hours_field(0)
     day_1 = _hours_field(1)
