@@ -237,7 +237,8 @@ def cancel(
         )
 
     def attempt() -> None:
-        current = db.session.get(Booking, booking_id, populate_existing=True)
+        # Locked, so a clearance committing meanwhile is seen and the cancel applies to it.
+        current = db.session.get(Booking, booking_id, populate_existing=True, with_for_update=True)
         transitions.apply(
             current, moves.CANCEL, actor=actor, now=now, notify=notify, notified=notify
         )
