@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.ics import clean_line
@@ -27,7 +26,7 @@ from booking.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from booking.notify.outbox import new_message_id
+from booking.notify.outbox import add_once, new_message_id
 from booking.notify.settings import public_url
 
 if TYPE_CHECKING:
@@ -39,8 +38,6 @@ KIND = MessageKind.CLINICIAN_REQUEST
 def queue_request(link: ClinicianLink, booking: Booking, *, now: datetime) -> OutboxMessage | None:
     """Queue the request's email in the caller's transaction (never commits)."""
     key = f"clinician_request:{link.id}"
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-        return None
     message = OutboxMessage(
         booking_id=booking.id,
         kind=KIND,
@@ -59,12 +56,7 @@ def queue_request(link: ClinicianLink, booking: Booking, *, now: datetime) -> Ou
         created_at=now,
         dedupe_key=key,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        return None
-    return message
+    return add_once(message)
 
 
 def clinician_url(token: str) -> str:

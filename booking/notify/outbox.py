@@ -103,10 +103,6 @@ def queue(
         dedupe_key = f"{kind}:{booking.id}"
     db.session.flush()
     db.session.refresh(booking)
-    if dedupe_key is not None and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
-        return None
     message = OutboxMessage(
         booking_id=booking.id,
         kind=kind,
@@ -123,9 +119,20 @@ def queue(
         db.session.add(message)
         db.session.flush()
         return message
-    # A concurrent transaction may insert the same key between the check and the insert
-    # (two workers running the reminder job): the savepoint keeps the loser's transaction
-    # usable, and the unique index makes sure only one row exists.
+    return add_once(message)
+
+
+def add_once(message: OutboxMessage) -> OutboxMessage | None:
+    """Add ``message`` unless one with its ``dedupe_key`` exists; return it, or None.
+
+    A concurrent transaction may insert the same key between the check and the insert
+    (two workers running the same job): the savepoint keeps the loser's transaction
+    usable, and the unique index makes sure only one row exists. Never commits.
+    """
+    if db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key)
+    ):
+        return None
     try:
         with db.session.begin_nested():
             db.session.add(message)

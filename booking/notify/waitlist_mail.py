@@ -12,12 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.ics import clean_line
 from booking.models import MessageKind, OutboxMessage, OutboxStatus, WaitlistEntry, WaitlistOffer
-from booking.notify.outbox import new_message_id
+from booking.notify.outbox import add_once, new_message_id
 from booking.notify.settings import public_url
 
 WAITLIST_KINDS = frozenset({MessageKind.WAITLIST_JOINED, MessageKind.WAITLIST_OFFER})
@@ -44,8 +43,6 @@ def _queue(kind: MessageKind, entry: WaitlistEntry, snapshot: dict, key: str, no
     address = entry.contact_email or entry.patient.email
     if not address:
         return None
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-        return None
     message = OutboxMessage(
         booking_id=None,
         kind=kind,
@@ -58,12 +55,7 @@ def _queue(kind: MessageKind, entry: WaitlistEntry, snapshot: dict, key: str, no
         created_at=now,
         dedupe_key=key,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        return None
-    return message
+    return add_once(message)
 
 
 def queue_joined(entry: WaitlistEntry, *, now: datetime) -> OutboxMessage | None:
