@@ -27,7 +27,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 # The segment after these prefixes is a capability token (dots end it: "<token>.ics").
 _TOKEN_IN_PATH = re.compile(
-    r"(/(?:manage|feeds|waitlist|clinician|api/v1/bookings)/)[^/\s?#\"'.<>]+"
+    r"(/(?:manage|feeds|waitlist|clinician|follow-up|api/v1/bookings)/)[^/\s?#\"'.<>]+"
 )
 MASK = "***"
 _ENVIRON_ID = "booking.request_id"
@@ -40,7 +40,7 @@ security_log = logging.getLogger("booking.security")
 
 
 def mask_tokens(text: str) -> str:
-    """Return ``text`` with the token in every manage, feed, waitlist, clinician or API
+    """Return ``text`` with the token in every manage, feed, waitlist, clinician, follow-up or API
     booking path masked."""
     return _TOKEN_IN_PATH.sub(lambda m: m.group(1) + MASK, text)
 

@@ -28,12 +28,12 @@ STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 SECURE_SESSION_COOKIE_NAME = "__Host-session"
 
 # Pages about one person: the booking flow, a booking's manage pages, a waitlist entry's
-# pages, a clinician's link, staff pages and the API's answers about a booking.
+# pages, a clinician's link, a follow-up form, staff pages and the API's answers about a booking.
 PERSONAL_PATH = re.compile(
-    r"^/(?:book|manage|waitlist|clinician|reception|staff|api/v1/bookings)(?:/|$)"
+    r"^/(?:book|manage|waitlist|clinician|follow-up|reception|staff|api/v1/bookings)(?:/|$)"
 )
 # Pages whose URL is a credential: never sent on as a referrer.
-TOKEN_PATH = re.compile(r"^/(?:manage|feeds|waitlist|clinician|api/v1/bookings)/[^/]+")
+TOKEN_PATH = re.compile(r"^/(?:manage|feeds|waitlist|clinician|follow-up|api/v1/bookings)/[^/]+")
 # Pages no search engine may keep or follow: every token page and every personal page.
 ROBOTS_TAG = "noindex, nofollow"
 

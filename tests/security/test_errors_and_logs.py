@@ -250,6 +250,16 @@ def test_any_logger_mentioning_a_token_path_is_masked(json_logs):
     # A waitlist entry's link is a credential too.
     assert mask_tokens(f"/waitlist/{token}/offers/ab12") == "/waitlist/***/offers/ab12"
     assert TOKEN_PATH.match(f"/waitlist/{token}")
+    # So is a follow-up form's.
+    assert mask_tokens(f"GET /follow-up/{token} HTTP/1.1") == "GET /follow-up/*** HTTP/1.1"
+    assert TOKEN_PATH.match(f"/follow-up/{token}")
+
+
+def test_a_follow_up_link_is_never_referred_stored_or_indexed(app):
+    answer = app.test_client().get("/follow-up/" + "Q" * 32)
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "noindex" in answer.headers["X-Robots-Tag"]
 
 
 def events(lines) -> dict[str, dict]:
