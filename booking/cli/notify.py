@@ -20,8 +20,9 @@ from booking.extensions import db
 from booking.models import FeedToken, OutboxMessage, OutboxStatus, Therapist
 from booking.notify import outbox
 from booking.notify.settings import public_url, setting
+from booking.services import feed_tokens
+from booking.services.audit import Actor
 from booking.services.locking import write_transaction
-from booking.tokens import new_token, token_hash
 from booking.worker import jobs
 
 group = AppGroup("notify", help="The worker, the outbox and staff calendar feeds.")
@@ -130,15 +131,9 @@ def feed_token_create(slug: str | None, label: str) -> None:
         if therapist is None:
             raise click.UsageError(f"No therapist with slug {slug!r}.")
         therapist_id = therapist.id
-    token = new_token()
-    with write_transaction():
-        row = FeedToken(
-            therapist_id=therapist_id,
-            token_hash=token_hash(token),
-            label=label,
-            created_at=clock.now(),
-        )
-        db.session.add(row)
+    row, token = feed_tokens.create(
+        therapist_id=therapist_id, label=label, actor=Actor.system(), now=clock.now()
+    )
     click.echo(
         f"Feed {row.id} ({slug or 'whole clinic'}). Subscribe to this URL; it is shown once:"
     )
@@ -162,10 +157,8 @@ def feed_token_list() -> None:
 @click.option("--id", "token_id", type=int, required=True, help="The feed token's id.")
 def feed_token_revoke(token_id: int) -> None:
     """Revoke a feed URL: it answers 404 from now on."""
-    with write_transaction():
-        row = db.session.get(FeedToken, token_id)
-        if row is None:
-            raise click.UsageError(f"No feed token {token_id}.")
-        if row.revoked_at is None:
-            row.revoked_at = clock.now()
+    row = db.session.get(FeedToken, token_id)
+    if row is None:
+        raise click.UsageError(f"No feed token {token_id}.")
+    feed_tokens.revoke(row, actor=Actor.system(), now=clock.now())
     click.echo(f"Feed token {token_id} revoked.")

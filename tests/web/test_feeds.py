@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from booking import clock
 from booking.cli import booking_cli
 from booking.extensions import db
-from booking.models import BookingStatus, FeedToken
+from booking.models import AuditEvent, BookingStatus, FeedToken
 from booking.services import manage_links
 from booking.tokens import new_token, token_hash
 from tests.support.builders import (
@@ -176,6 +176,11 @@ def test_feed_tokens_are_created_listed_and_revoked_from_the_cli(app, clinic):
     revoked = runner.invoke(booking_cli, ["feed-token", "revoke", "--id", str(row.id)])
     assert revoked.exit_code == 0, revoked.output
     assert _get(client, f"/feeds/{token}.ics").status_code == 404
+    # Made and revoked from the shell, both are in the audit trail like the admin page's.
+    actions = db.session.scalars(
+        db.select(AuditEvent.action).where(AuditEvent.action.like("feed_token.%"))
+    ).all()
+    assert sorted(actions) == ["feed_token.created", "feed_token.revoked"]
 
 
 def test_add_to_calendar_download_is_a_plain_calendar_file(client, clinic):
