@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,6 +21,7 @@ from booking.services import availability, bookings, clearance, holds
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.races import race
 from tests.support.screens import fine, severe
 
 NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)  # Monday
@@ -266,29 +265,6 @@ def test_a_returning_patient_with_a_valid_clearance_is_not_held_again(clinic):
         now=later,
     )
     assert worse.status is BookingStatus.HELD
-
-
-def race(app, work, n):
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = [""] * n
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                outcomes[i] = "ok"
-            except BookingError as refusal:
-                outcomes[i] = refusal.reason
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return Counter(outcomes)
 
 
 @pytest.mark.committed

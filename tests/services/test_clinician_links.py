@@ -3,7 +3,6 @@ clearance it gives acts and binds exactly as the patient's attestation does."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -33,6 +32,7 @@ from booking.services.errors import BookingError
 from tests.builders import make_room, make_service, make_therapist
 from tests.screens import severe
 from tests.services.test_clearance import FRIDAY_10, NOW, book, cleared
+from tests.support.races import race
 
 LATER = NOW + timedelta(days=20)
 NEXT_START = FRIDAY_10 + timedelta(days=28)
@@ -326,29 +326,6 @@ def test_the_clinicians_words_are_encrypted_at_rest(clinic):
     for value in raw:
         assert "hip" not in value and "Patel" not in value and "7654321" not in value
         assert "surgery.example" not in value
-
-
-def race(app, work, n: int) -> Counter:
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = [""] * n
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                outcomes[i] = "ok"
-            except BookingError as refusal:
-                outcomes[i] = str(refusal.reason)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return Counter(outcomes)
 
 
 @pytest.mark.committed
