@@ -36,6 +36,7 @@ SERVICES = [
         "buffer": 15,
         "deep": False,
         "new": False,
+        "course": 6,  # sessions in a course of this treatment
         "durations": [(30, 3500), (45, 4800), (60, 5800)],
         "body": (
             "A calm, steady massage of the back and the muscles around it. Pressure is "
@@ -70,6 +71,7 @@ SERVICES = [
         "buffer": 15,
         "deep": False,
         "new": False,
+        "course": 6,  # sessions in a course of this treatment
         "durations": [(60, 6000)],
         "body": (
             "Your therapist holds gentle, sustained pressure on areas that feel tight, "
@@ -86,6 +88,7 @@ SERVICES = [
         "buffer": 15,
         "deep": False,
         "new": False,
+        "course": 6,  # sessions in a course of this treatment
         "durations": [(30, 3500), (60, 5800)],
         "body": (
             "Trigger points are tender spots in a muscle that can refer pain elsewhere. "

@@ -37,6 +37,7 @@ def seed_demo(*, now: datetime, with_bookings: bool = True) -> bool:
             buffer_minutes=spec["buffer"],
             deep_pressure=spec["deep"],
             new_patients=spec["new"],
+            course_sessions=spec.get("course"),
             position=position,
             durations=[ServiceDuration(minutes=m, price_pence=p) for m, p in spec["durations"]],
         )

@@ -17,6 +17,7 @@ from booking.models.clinical import (
     ScreenOutcomeCount,
 )
 from booking.models.clinician import ClinicianLink, ClinicianLinkToken
+from booking.models.course import Course
 from booking.models.draft import BookingDraft
 from booking.models.feeds import FeedToken
 from booking.models.followup import FollowUp, FollowUpToken
@@ -52,6 +53,7 @@ __all__ = [
     "ClinicianLink",
     "ClinicianLinkToken",
     "Closure",
+    "Course",
     "FeedToken",
     "FollowUp",
     "FollowUpToken",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,7 @@ from booking.models.types import EncryptedText, UTCDateTime
 
 if TYPE_CHECKING:
     from booking.models.catalog import Service
+    from booking.models.course import Course
     from booking.models.people import Patient, Therapist
     from booking.models.schedule import Room
 
@@ -102,6 +104,11 @@ class Booking(db.Model):
         Index("ix_bookings_room_start", "room_id", "starts_at"),
         Index("ix_bookings_start", "starts_at"),
         Index("ix_bookings_status_hold_expiry", "status", "hold_expires_at"),
+        # A course's sessions, each once.
+        UniqueConstraint("course_id", "course_session", name="uq_bookings_course_session"),
+        CheckConstraint(
+            "(course_id IS NULL) = (course_session IS NULL)", name="course_session_with_course"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,8 +152,15 @@ class Booking(db.Model):
     # of bookings that ever were, and removes the rest after 90 days.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    # A session of a course (booking.models.course): which course, and which session (1-based).
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id"), nullable=True, index=True
+    )
+    course_session: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
     patient: Mapped[Patient] = relationship()
     service: Mapped[Service] = relationship()
+    course: Mapped[Course | None] = relationship(back_populates="bookings")
     therapist: Mapped[Therapist] = relationship()
     room: Mapped[Room] = relationship()
 

@@ -24,7 +24,13 @@ class Service(db.Model):
     """A treatment a patient can book, e.g. "Therapeutic back massage"."""
 
     __tablename__ = "services"
-    __table_args__ = (CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
+        CheckConstraint(
+            "course_sessions IS NULL OR course_sessions BETWEEN 0 AND 12",
+            name="course_sessions_range",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -39,6 +45,8 @@ class Service(db.Model):
     deep_pressure: Mapped[bool] = mapped_column(Boolean, default=False)
     new_patients: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How many sessions a course of this treatment has; None or 0: no course is offered.
+    course_sessions: Mapped[int | None] = mapped_column(Integer, nullable=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     durations: Mapped[list[ServiceDuration]] = relationship(
@@ -49,6 +57,10 @@ class Service(db.Model):
     therapists: Mapped[list[Therapist]] = relationship(
         secondary=therapist_services, back_populates="services", order_by="Therapist.position"
     )
+
+    @property
+    def offers_course(self) -> bool:
+        return bool(self.course_sessions and self.course_sessions > 1)
 
     def duration(self, minutes: int) -> ServiceDuration | None:
         """Return the option lasting ``minutes``, or None if the service has none."""

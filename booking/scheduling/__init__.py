@@ -15,7 +15,8 @@ Modules, one concept each:
 * ``slots`` - ``find_slots``, the slot search itself;
 * ``choice`` - fair choice of a therapist for "any therapist";
 * ``holds`` - deadlines for clearance holds;
-* ``moves`` - a booking's life: the status changes allowed, and what each one writes.
+* ``moves`` - a booking's life: the status changes allowed, and what each one writes;
+* ``courses`` - a course's wanted weekly starts, and each week's free time or nearest one.
 """
 
 from booking.scheduling.bookings import (

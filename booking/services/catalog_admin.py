@@ -82,10 +82,13 @@ def update_service(
     therapist_ids: Iterable[int],
     actor: Actor,
     now: datetime,
+    course_sessions: int | None = None,
 ) -> None:
-    """Change a service's words, buffer, flags and therapists. Commits.
+    """Change a service's words, buffer, flags, course size and therapists. Commits.
 
     Existing bookings keep their times (a buffer change applies to new bookings only).
+    ``course_sessions``: 0 offers no course, 2 to 12 a course of that many sessions; None
+    leaves it as it is. Courses already booked keep their sessions.
     """
     name = text_field(name, "name", max_length=120, required=True)
     summary = text_field(summary, "summary", max_length=300, required=True)
@@ -93,6 +96,12 @@ def update_service(
     suits = text_field(suits, "suits", max_length=300)
     if not 0 <= int(buffer_minutes) <= 240:
         raise CatalogError("invalid_buffer", "Use 0 to 240 minutes.", field="buffer_minutes")
+    if course_sessions is not None and not (
+        int(course_sessions) == 0 or 2 <= int(course_sessions) <= 12
+    ):
+        raise CatalogError(
+            "invalid", "Use 0 for no course, or 2 to 12 sessions.", field="course_sessions"
+        )
     if active and not service.durations:
         raise CatalogError(
             "no_durations", "Add a duration before making it bookable.", field="active"
@@ -104,18 +113,22 @@ def update_service(
             "buffer_minutes": service.buffer_minutes,
             "deep_pressure": service.deep_pressure,
             "active": service.active,
+            "course_sessions": service.course_sessions or 0,
             "therapists": sorted(t.id for t in service.therapists),
         }
         service.name, service.summary, service.body, service.suits = name, summary, body, suits
         service.buffer_minutes = int(buffer_minutes)
         service.deep_pressure = bool(deep_pressure)
         service.active = bool(active)
+        if course_sessions is not None:
+            service.course_sessions = int(course_sessions)
         service.therapists = therapists
         after = {
             "name": name,
             "buffer_minutes": service.buffer_minutes,
             "deep_pressure": service.deep_pressure,
             "active": service.active,
+            "course_sessions": service.course_sessions or 0,
             "therapists": sorted(t.id for t in therapists),
         }
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}

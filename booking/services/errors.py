@@ -57,6 +57,9 @@ class Reason(StrEnum):
     ALREADY_OFFERED = "already_offered"
     NOT_FREE = "not_free"
     NO_OFFER = "no_offer"
+    # Courses of treatment
+    NO_COURSE = "no_course"
+    NOT_IN_COURSE = "not_in_course"
     # The follow-up after a session
     ALREADY_ANSWERED = "already_answered"
     OFFER_OPEN = "offer_open"

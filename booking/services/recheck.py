@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from booking.scheduling import Slot, free_rooms, is_blocking
+from booking.scheduling import Policy, Slot, free_rooms, is_blocking
 from booking.scheduling.localtime import local_day
 from booking.services import availability
 from booking.services.availability_window import ClinicWindow
@@ -57,12 +57,14 @@ def at(
     earliest_start: datetime | None,
     exclude_booking_id: int | None = None,
     override: bool = False,
+    rules: Policy | None = None,
 ) -> Recheck:
     """Re-check ``start`` (an aware instant) for the service lasting ``minutes``.
 
     ``override`` (staff, for a named therapist): any start that collides with no booking of
     the therapist or of every room; hours, notice, horizon, grid, time off and closures are
-    the rules staff may override.
+    the rules staff may override. ``rules`` replaces the clinic's policy (a course's later
+    sessions may start past the booking horizon).
     """
     zone = availability.clinic_zone()
     day = start.astimezone(zone).date()
@@ -84,6 +86,7 @@ def at(
             now=now,
             therapist_id=therapist_id,
             earliest_start=earliest_start,
+            rules=rules,
         )
         # A slot running past the window's end could collide with what was not read.
         return [s for s in found if s.busy_until <= window_end]

@@ -137,6 +137,23 @@ def test_edit_a_service_durations_and_therapists(clinic, admin):
     assert {"service.updated", "service.duration_added", "service.duration_removed"} <= set(names)
 
 
+def test_a_service_is_offered_as_a_course_of_the_sessions_admins_set(clinic, admin):
+    service = clinic["service"]
+    url = f"/reception/admin/services/{service.id}"
+    data = {"name": service.name, "summary": "Gentle", "buffer_minutes": "15", "active": "y"}
+    assert admin.post(url, data=data | {"course_sessions": "6"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).course_sessions == 6
+    page = admin.post(url, data=data | {"course_sessions": "1"})
+    assert page.status_code == 400
+    assert "Use 0 for no course, or 2 to 12 sessions." in page.text
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).course_sessions == 6
+    assert admin.post(url, data=data | {"course_sessions": "0"}).status_code == 303
+    db.session.expire_all()
+    assert not db.session.get(Service, service.id).offers_course
+
+
 def test_bad_duration_is_refused_next_to_the_field(clinic, admin):
     url = f"/reception/admin/services/{clinic['service'].id}/durations"
     page = admin.post(url, data={"minutes": "60", "price": "abc"})

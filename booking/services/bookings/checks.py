@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import distinct, func, or_, select
 
 from booking import validation
 from booking.intake import assess, patient_message
@@ -38,6 +38,12 @@ def _assess(request: BookingRequest, service: Service, now: datetime, *, cleared
     a returning patient's valid clearance that covers it, if any (``cleared`` False: the
     caller knows the patient has no valid clearance).
     """
+    assessment, clearance = _screen(request, service, now, cleared=cleared)
+    return assessment, clearance.id if clearance is not None else None
+
+
+def _screen(request: BookingRequest, service: Service, now: datetime, *, cleared: bool = True):
+    """As :func:`_assess`, returning the covering clearance itself (its ``valid_until``)."""
     if request.screen is None:
         if request.source is BookingSource.ONLINE:
             raise BookingError(
@@ -63,15 +69,12 @@ def _assess(request: BookingRequest, service: Service, now: datetime, *, cleared
             "Please choose a gentler treatment.",
             field="service",
         )
-    covered_by = None
-    if assessment.needs_clearance:
-        clearance = (
-            screening.covering_clearance(request.email, request.screen, now=now, service=service)
-            if request.email and cleared
-            else None
+    clearance = None
+    if assessment.needs_clearance and request.email and cleared:
+        clearance = screening.covering_clearance(
+            request.email, request.screen, now=now, service=service
         )
-        covered_by = clearance.id if clearance is not None else None
-    return assessment, covered_by
+    return assessment, clearance
 
 
 def _same_person(column, email: str):
@@ -126,14 +129,17 @@ def _cap_counts(email: str, now: datetime):
 
     Counts live holds and confirmed bookings still to come, by the booking's contact email
     or its patient's, as one person whatever case or ``+tag`` each was typed with. The
-    patients matching are found once, not joined to every future booking.
+    patients matching are found once, not joined to every future booking. A course counts
+    once, however many of its sessions are to come or held: it was booked as one unit.
     """
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
     matching_patients = select(Patient.id).where(_same_person(Patient.email, email))
+    # A course's sessions share one negative key; other bookings keep their own id.
+    unit = distinct(func.coalesce(-Booking.course_id, Booking.id))
     return (
         select(
-            func.count().label("future"),
-            func.count().filter(live_hold).label("holds_now"),
+            func.count(unit).label("future"),
+            func.count(unit).filter(live_hold).label("holds_now"),
         )
         .where(
             or_(

@@ -99,6 +99,7 @@ def service(service_id: int):
                 suits=form.suits.data,
                 buffer_minutes=form.buffer_minutes.data,
                 deep_pressure=form.deep_pressure.data,
+                course_sessions=form.course_sessions.data or 0,
                 active=form.active.data,
                 therapist_ids=form.therapists.data or [],
                 actor=actor(),

@@ -57,6 +57,10 @@ class ServiceForm(FlaskForm):
         validators=[InputRequired("Give the buffer in minutes (0 for none)."), NumberRange(0, 240)],
     )
     deep_pressure = BooleanField("Deep pressure (not offered to patients the screen flags)")
+    course_sessions = IntegerField(
+        "Sessions in a course (0: not offered as a course)",
+        validators=[Optional(), NumberRange(0, 12)],
+    )
     active = BooleanField("Bookable")
     therapists = _Checkboxes("Therapists who offer it", coerce=int, validate_choice=True)
 
