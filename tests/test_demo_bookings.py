@@ -18,9 +18,11 @@ from booking.models import (
     Booking,
     BookingStatus,
     Clearance,
+    ClinicianLink,
     Closure,
     FollowUp,
     Intake,
+    MessageKind,
     OutboxMessage,
     Patient,
     StaffRole,
@@ -38,7 +40,7 @@ def all_bookings() -> list[Booking]:
     return list(db.session.scalars(select(Booking).order_by(Booking.starts_at)))
 
 
-def test_demo_adds_a_fortnight_around_today_without_mail(app):
+def test_demo_adds_a_fortnight_around_today_mailing_only_the_gp_asked_for_a_clearance(app):
     seed_demo(now=NOW)
     bookings = all_bookings()
     assert len(bookings) >= 40
@@ -46,7 +48,14 @@ def test_demo_adds_a_fortnight_around_today_without_mail(app):
     today = NOW.astimezone(LONDON).date()
     assert min(days) >= today - timedelta(days=7) and max(days) <= today + timedelta(days=7)
     assert min(days) < today < max(days)
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    # No patient is mailed for the demo's bookings; one held patient has asked their GP for
+    # a clearance, and that email is queued so the GP's page can be tried from instance/mail.
+    messages = list(db.session.scalars(select(OutboxMessage)))
+    assert [m.kind for m in messages] == [MessageKind.CLINICIAN_REQUEST]
+    asked = db.session.get(Booking, messages[0].booking_id)
+    assert asked.status is BookingStatus.HELD and asked.blocks_at(NOW)
+    link = db.session.scalar(select(ClinicianLink))
+    assert (link.booking_id, link.used_at) == (asked.id, None)
 
 
 def test_demo_has_every_kind_of_booking_reception_meets(app):
@@ -198,7 +207,14 @@ def test_the_demo_has_a_full_day_to_try_the_waitlist_on(app):
         if b.starts_at.astimezone(LONDON).date() == day and b.status is BookingStatus.CONFIRMED
     ]
     assert len(on_the_day) >= 6  # a real day's worth, each one a time reception can cancel
-    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.kind != MessageKind.CLINICIAN_REQUEST
+            )
+        )
+        == 0
+    )
     # The next Wednesday still has times: only the one day is full.
     later_day = day + timedelta(days=7)
     assert availability.slots_for(service, FULL_MINUTES, later_day, later_day, now=NOW).slots

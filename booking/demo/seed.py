@@ -13,7 +13,17 @@ from booking.demo.follow_ups import seed_demo_follow_ups
 from booking.demo.full_day import fill_a_day
 from booking.demo.waitlist import seed_demo_waitlist
 from booking.extensions import db
-from booking.models import Closure, Room, Service, ServiceDuration, Therapist, WorkingHours
+from booking.models import (
+    Booking,
+    ClinicianLink,
+    Closure,
+    Room,
+    Service,
+    ServiceDuration,
+    Therapist,
+    WorkingHours,
+)
+from booking.notify import clinician_mail
 
 
 def seed_demo(*, now: datetime, with_bookings: bool = True) -> bool:
@@ -97,7 +107,6 @@ def seed_demo_bookings(now: datetime) -> int:
     from booking.intake import ScreenAnswers, assess
     from booking.models import (
         ApprovalState,
-        Booking,
         BookingSource,
         BookingStatus,
         Clearance,
@@ -217,6 +226,7 @@ def seed_demo_bookings(now: datetime) -> int:
     snapshot = policy_snapshot()
     screen_settings = screening.settings()
     bookings = []
+    gp_asked: Booking | None = None  # the hold whose patient sent their GP a link
     for i, p in enumerate(planned):
         patient = p["patient"]
         created = min(p["start"] - timedelta(days=4), now - timedelta(days=1))
@@ -289,6 +299,8 @@ def seed_demo_bookings(now: datetime) -> int:
                     created_at=created,
                 )
             )
+            if not held[id(p)][1] and gp_asked is None:
+                gp_asked = booking
             if held[id(p)][1]:
                 db.session.add(
                     Clearance(
@@ -306,5 +318,22 @@ def seed_demo_bookings(now: datetime) -> int:
                         screen_answers=answers.to_data(),
                     )
                 )
+    if gp_asked is not None:
+        _ask_the_gp(gp_asked, now=now)
     db.session.commit()
     return len(bookings)
+
+
+def _ask_the_gp(booking: Booking, *, now: datetime) -> None:
+    """A clinician link the patient sent an hour ago, not used yet: its email is queued, so
+    the worker mails the GP a working link (``instance/mail``) a newcomer can open."""
+    db.session.flush()
+    link = ClinicianLink(
+        booking_id=booking.id,
+        clinician_name="Dr Sam Okafor",
+        clinician_email="dr.okafor@surgery.example",
+        created_at=now - timedelta(hours=1),
+    )
+    db.session.add(link)
+    db.session.flush()
+    clinician_mail.queue_request(link, booking, now=now)

@@ -20,6 +20,7 @@ from booking.models import (
     Booking,
     BookingStatus,
     Clearance,
+    ClinicianLink,
     Closure,
     MessageKind,
     OutboxMessage,
@@ -155,14 +156,18 @@ class HeldBooking:
     expired: bool
     clearance_pending: bool
     messages: list[OutboxMessage] = field(default_factory=list)
+    # The links the patient sent their clinician for this hold, oldest first: reception
+    # can say on the phone whether the GP was asked and whether the link was used.
+    clinician_links: list[ClinicianLink] = field(default_factory=list)
 
 
 def hold_queue(*, now: datetime, therapist_id: int | None = None) -> list[HeldBooking]:
     """Return every booking still marked held, soonest expiry first.
 
     Holds whose expiry has passed but which the worker has not marked yet are included and
-    flagged ``expired``. Three statements: the bookings, their hold messages, and which of
-    them have a clearance awaiting a therapist's approval (only the booking id is read).
+    flagged ``expired``. Four statements: the bookings, their hold messages, which of them
+    have a clearance awaiting a therapist's approval (only the booking id is read), and the
+    clinician links sent for them.
     """
     q = (
         select(Booking)
@@ -197,12 +202,20 @@ def hold_queue(*, now: datetime, therapist_id: int | None = None) -> list[HeldBo
             )
         )
     )
+    links: dict[int, list[ClinicianLink]] = defaultdict(list)
+    for link in db.session.scalars(
+        select(ClinicianLink)
+        .where(ClinicianLink.booking_id.in_(ids))
+        .order_by(ClinicianLink.created_at, ClinicianLink.id)
+    ):
+        links[link.booking_id].append(link)
     return [
         HeldBooking(
             booking=b,
             expired=b.hold_expires_at is not None and b.hold_expires_at <= now,
             clearance_pending=b.id in pending,
             messages=messages.get(b.id, []),
+            clinician_links=links.get(b.id, []),
         )
         for b in bookings
     ]

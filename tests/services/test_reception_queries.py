@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from booking.extensions import db
 from booking.models import (
     BookingStatus,
     ClearanceOutcome,
     ClinicianKind,
+    ClinicianLink,
     Closure,
     MessageKind,
     TimeOff,
 )
-from booking.services import clearance, reception_queries
+from booking.services import clearance, clinician_links, reception_queries
 from booking.services.audit import Actor
 from tests.support.builders import make_booking, make_room, make_service, make_therapist
 from tests.support.notify import book, make_clinic
@@ -165,3 +167,32 @@ def test_the_hold_queue_narrows_to_one_therapist(app):
     db.session.commit()
     assert reception_queries.hold_queue(now=NOW, therapist_id=other.id) == []
     assert len(reception_queries.hold_queue(now=NOW, therapist_id=place.therapist_id)) == 1
+
+
+def test_the_hold_queue_says_which_clinicians_were_sent_a_link_and_whether_it_was_used(app):
+    place = make_clinic()
+    held = book(place, at(WEDNESDAY, 10) + timedelta(days=2), now=NOW, hold=True)
+    other = book(place, at(WEDNESDAY, 10) + timedelta(days=3), now=NOW, hold=True)
+    db.session.commit()
+    first = clinician_links.send(
+        held.id, name="Dr Ruth Alvarez", email="gp@example.org", actor=Actor.patient(), now=NOW
+    )
+    clinician_links.send(
+        held.id,
+        name="Sam Physio",
+        email="physio@example.org",
+        actor=Actor.patient(),
+        now=NOW + timedelta(hours=1),
+    )
+    db.session.execute(
+        update(ClinicianLink).where(ClinicianLink.id == first.id).values(used_at=NOW)
+    )
+    db.session.commit()
+
+    rows = {row.booking.id: row for row in reception_queries.hold_queue(now=NOW)}
+    links = rows[held.id].clinician_links
+    assert [(link.clinician_name, link.used_at is not None) for link in links] == [
+        ("Dr Ruth Alvarez", True),
+        ("Sam Physio", False),
+    ]
+    assert rows[other.id].clinician_links == []

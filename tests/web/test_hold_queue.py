@@ -178,3 +178,22 @@ def test_markup_in_names_is_shown_as_text(app, clinic):
     text = sign_in(app).get("/reception/holds").text
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_a_clinician_link_sent_for_a_hold_is_shown_with_whether_it_was_used(app, clinic):
+    from booking.models import ClinicianLink
+
+    booking = hold(clinic, "Gina Gp", expires_in=timedelta(hours=12))
+    db.session.add(
+        ClinicianLink(
+            booking_id=booking.id,
+            clinician_name="Dr Ruth Alvarez",
+            clinician_email="gp@example.org",
+            created_at=NOW - timedelta(hours=2),
+        )
+    )
+    db.session.commit()
+    text = sign_in(app).get("/reception/holds").text
+    assert "Link sent to Dr Ruth Alvarez" in text
+    assert "not used yet" in text
+    assert "gp@example.org" not in text  # the clinician's address stays with the link
