@@ -203,6 +203,12 @@ def test_database(request: pytest.FixtureRequest, _databases: _Databases) -> Ite
         with base.app.app_context():
             connection = db.engine.connect()
         outer = connection.begin()
+        if connection.dialect.name == "postgresql":
+            # The schedule version is raised by deferred triggers, once, at COMMIT; here
+            # commits only release savepoints and the outer transaction never commits, so
+            # raise it at every change instead (the migration "schedule version at commit").
+            connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+            connection.exec_driver_sql("SET LOCAL booking.schedule_version_each_change = 'on'")
         real_session = db.session
         db.session = db._make_scoped_session(
             {

@@ -142,3 +142,31 @@ def test_notice_and_the_hold_bound_apply_to_the_exact_now(clinic):
     assert cached(service, now=late) == fresh(service, now=late)
     bound = datetime(2027, 3, 11, 13, 0, tzinfo=UTC)
     assert cached(service, earliest_start=bound) == fresh(service, earliest_start=bound)
+
+
+@pytest.mark.committed
+def test_on_postgresql_the_version_is_raised_once_at_commit_and_not_locked_before(app):
+    """A booking transaction must not hold the one version row while it does its other work:
+    the row is taken only at the commit, once per transaction, with the change."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with its one lock; its triggers fire per row")
+    version = "SELECT version FROM cache_versions WHERE name = 'schedule'"
+    with db.engine.connect() as writer, db.engine.connect() as other:
+        before = other.exec_driver_sql(version).scalar_one()
+        other.commit()
+        writer.exec_driver_sql(
+            "INSERT INTO rooms (slug, name, active, position) VALUES "
+            "('deferred-a', 'A', true, 0), ('deferred-b', 'B', true, 1)"
+        )
+        writer.exec_driver_sql("UPDATE rooms SET position = 2 WHERE slug = 'deferred-a'")
+        # Another writer can take the version row at once while the first is still open.
+        other.exec_driver_sql("SET lock_timeout = '2s'")
+        other.exec_driver_sql("UPDATE cache_versions SET version = version WHERE name = 'schedule'")
+        other.commit()
+        assert other.exec_driver_sql(version).scalar_one() == before  # not raised yet
+        other.commit()
+        writer.commit()
+        assert other.exec_driver_sql(version).scalar_one() == before + 1  # once, at commit
+        other.commit()
+        writer.exec_driver_sql("DELETE FROM rooms WHERE slug IN ('deferred-a', 'deferred-b')")
+        writer.commit()
