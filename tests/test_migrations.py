@@ -89,3 +89,16 @@ def test_the_encryption_migration_encrypts_existing_rows(make_app, empty_databas
         with db.engine.connect() as conn:
             details = conn.execute(text("SELECT details FROM audit_events")).scalar_one()
         assert "sciatica" in str(details)
+
+
+def test_the_migrations_have_one_head():
+    """Two branches landing a migration each on the same parent leave two heads, and
+    ``flask db upgrade`` then refuses to run: one must be re-pointed at the other."""
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

@@ -11,7 +11,7 @@ change: both become visible at the same commit. TRUNCATE keeps a statement trigg
 serialises writers.
 
 Revision ID: e1a5c3d7b9f2
-Revises: b5d2e8c41f07
+Revises: e6c1a4b8d392
 Create Date: 2026-12-03 13:40:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision = 'e1a5c3d7b9f2'
-down_revision = 'b5d2e8c41f07'
+down_revision = 'e6c1a4b8d392'
 branch_labels = None
 depends_on = None
 
