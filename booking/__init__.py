@@ -44,15 +44,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _refuse_development_key(app)
     _load_data_encryption_keys(app)
     _refuse_unsafe_mail_identity(app)
+    _refuse_unusable_policy(app)
 
     from booking import database, errors, logs, security, static_assets, web
     from booking.cli import register_cli
     from booking.extensions import mail
+    from booking.services import clinic_settings
 
     logs.init_app(app)
     security.init_app(app)
     database.init_app(app)
     errors.init_app(app)
+    clinic_settings.init_app(app)
     web.init_app(app)
     static_assets.init_app(app)
     mail.init_app(app)
@@ -90,6 +93,17 @@ def _refuse_unsafe_mail_identity(app: Flask) -> None:
     problems = configuration_problems(app.config, production=not (app.debug or app.testing))
     if problems:
         raise ConfigurationError("Refusing to start: " + "; ".join(problems) + ".")
+
+
+def _refuse_unusable_policy(app: Flask) -> None:
+    # The configured clinic policy (notice, holds, the zone...) must make a policy on its own.
+    from booking.policy import PolicyError, build_policy
+    from booking.services.clinic_settings import configured_defaults
+
+    try:
+        build_policy(configured_defaults(app), {})
+    except PolicyError as error:
+        raise ConfigurationError(f"Refusing to start: {error}.") from None
 
 
 def _load_data_encryption_keys(app: Flask) -> None:

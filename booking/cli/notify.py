@@ -11,7 +11,6 @@ import signal
 import threading
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -38,11 +37,7 @@ def _summary(counts) -> str:
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron).")
 def worker_command(once: bool) -> None:
     """Deliver queued emails and run the hold expiry and reminder jobs, until stopped."""
-    from booking.services.clinic_settings import apply_saved_settings
-
-    app = current_app._get_current_object()
     if once:
-        apply_saved_settings(app)
         click.echo(_summary(worker.run_pass(clock.now())))
         return
     stop = threading.Event()
@@ -57,8 +52,7 @@ def worker_command(once: bool) -> None:
     click.echo(f"Worker started (every {poll:g} s); Ctrl-C or SIGTERM stops it.")
     while not stop.is_set():
         try:
-            # Admins edit policies (reminder offsets, hold timings) in the database.
-            apply_saved_settings(app)
+            # Each pass reads the policy admins saved (hold timings, reminders) afresh.
             counts = worker.run_pass(clock.now())
             if counts.total():
                 click.echo(_summary(counts))

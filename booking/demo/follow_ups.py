@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from booking.extensions import db
@@ -17,6 +16,7 @@ from booking.intake import ScreenAnswers, assess
 from booking.intake.followup import FollowUpAnswers, as_screen, review
 from booking.models import Booking, BookingStatus, FollowUp, Intake
 from booking.services import screening
+from booking.services.clinic_settings import current_policy
 
 # Pain before each session (the screen) and after it (the follow-up), oldest first.
 CHART = [(6, 5), (5, 4), (5, 3), (4, 2)]
@@ -60,7 +60,7 @@ def _answered(booking: Booking, previous: ScreenAnswers, answers: FollowUpAnswer
         booking_id=booking.id,
         patient_id=booking.patient_id,
         created_at=sent,
-        expires_at=sent + timedelta(days=int(current_app.config["FOLLOW_UP_LINK_DAYS"])),
+        expires_at=sent + timedelta(days=current_policy().follow_up_link_days),
         answered_at=sent + timedelta(hours=3),
         answers=answers.to_data(),
         screen_after=as_screen(previous, answers).to_data(),

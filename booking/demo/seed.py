@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from booking.demo.data import DEMO_PATIENTS, DEMO_PATTERN, ROOMS, SERVICES, THERAPISTS
@@ -24,6 +22,7 @@ from booking.models import (
     WorkingHours,
 )
 from booking.notify import clinician_mail
+from booking.services.clinic_settings import current_policy
 
 
 def seed_demo(*, now: datetime, with_bookings: bool = True) -> bool:
@@ -73,7 +72,7 @@ def seed_demo(*, now: datetime, with_bookings: bool = True) -> bool:
     for position, (slug, name) in enumerate(ROOMS):
         db.session.add(Room(slug=slug, name=name, position=position))
 
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    zone = current_policy().zone
     today = now.astimezone(zone).date()
     christmas = date(today.year, 12, 25)
     if christmas + timedelta(days=1) < today:
@@ -122,8 +121,8 @@ def seed_demo_bookings(now: datetime) -> int:
 
     if db.session.scalar(select(func.count()).select_from(Booking)):
         return 0
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    step = int(current_app.config["BOOKING_SLOT_MINUTES"])
+    zone = current_policy().zone
+    step = current_policy().slot_minutes
     today = now.astimezone(zone).date()
     services = {s.slug: s for s in db.session.scalars(select(Service))}
     therapists = list(db.session.scalars(select(Therapist).order_by(Therapist.position)))

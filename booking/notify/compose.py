@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 
@@ -34,7 +35,6 @@ from booking.models import MessageKind
 from booking.notify import clinician_mail, headers
 from booking.notify.settings import (
     calendar_uid,
-    clinic_zone,
     follow_up_url,
     manage_url,
     public_url,
@@ -42,6 +42,7 @@ from booking.notify.settings import (
 )
 from booking.notify.waitlist_mail import WAITLIST_KINDS, waitlist_url
 from booking.notify.waitlist_mail import context as waitlist_context
+from booking.policy import ClinicPolicy
 
 #: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
 CANCEL_KINDS = frozenset(
@@ -116,9 +117,9 @@ def no_links(text: str) -> str:
     return _LINKY.sub("\\1\u2060", clean_line(text))
 
 
-def _when(value: datetime) -> dict[str, str]:
-    local = value.astimezone(clinic_zone())
-    place = clinic_zone().key.rsplit("/", 1)[-1].replace("_", " ")
+def _when(value: datetime, zone: ZoneInfo) -> dict[str, str]:
+    local = value.astimezone(zone)
+    place = zone.key.rsplit("/", 1)[-1].replace("_", " ")
     return {
         # "Tuesday 16 March 2027, 10:00 (London time, GMT)": the zone is always named.
         "long": f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({place} time, {local:%Z})",
@@ -156,8 +157,14 @@ def _money(pence: int) -> str:
     return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
 
 
-def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, Any]:
+def _context(
+    item: QueuedEmail, link: str | None, now: datetime, policy: ClinicPolicy
+) -> dict[str, Any]:
     config = current_app.config
+
+    def when(value: datetime) -> dict[str, str]:
+        return _when(value, policy.zone)
+
     snap = item.snapshot
     context: dict[str, Any] = {
         "kind": str(item.kind),
@@ -174,9 +181,9 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
     if item.kind is MessageKind.STAFF_SIGN_IN_ALERT:
         context.update(failures=int(snap["failures"]), sources=int(snap["sources"]))
     if item.kind in WAITLIST_KINDS:
-        context.update(waitlist_context(snap, _when))
+        context.update(waitlist_context(snap, when))
     if item.kind is MessageKind.CLINICIAN_REQUEST:
-        context.update(clinician_mail.context(snap, _when), clinician_url=link, manage_url=None)
+        context.update(clinician_mail.context(snap, when), clinician_url=link, manage_url=None)
         context["clinician_name"] = no_links(context["clinician_name"])
     if item.kind in NO_BOOKING_KINDS:
         return context
@@ -186,12 +193,12 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         context.update(
             follow_up_url=link,
             manage_url=None,
-            visit=_when(datetime.fromisoformat(snap["starts_at"])),
-            until=_when(datetime.fromisoformat(until)) if until else None,
+            visit=when(datetime.fromisoformat(snap["starts_at"])),
+            until=when(datetime.fromisoformat(until)) if until else None,
         )
         return context
-    cutoff = snap.get("cancel_cutoff_hours") or config["BOOKING_CANCEL_CUTOFF_HOURS"]
-    move_cutoff = snap.get("reschedule_cutoff_hours") or config["BOOKING_RESCHEDULE_CUTOFF_HOURS"]
+    cutoff = snap.get("cancel_cutoff_hours") or policy.cancel_cutoff_hours
+    move_cutoff = snap.get("reschedule_cutoff_hours") or policy.reschedule_cutoff_hours
     expiry = snap.get("hold_expires_at")
     starts = datetime.fromisoformat(snap["starts_at"])
     held = snap["status"] == "held"
@@ -210,17 +217,17 @@ def _context(item: QueuedEmail, link: str | None, now: datetime) -> dict[str, An
         service=clean_line(snap["service_name"]),
         therapist=clean_line(snap.get("therapist_name", "")),
         duration_minutes=snap.get("duration_minutes"),
-        when=_when(datetime.fromisoformat(snap["starts_at"])),
-        ends=_when(datetime.fromisoformat(snap["ends_at"])),
+        when=when(datetime.fromisoformat(snap["starts_at"])),
+        ends=when(datetime.fromisoformat(snap["ends_at"])),
         held=held,
-        deadline=_when(datetime.fromisoformat(expiry)) if expiry else None,
+        deadline=when(datetime.fromisoformat(expiry)) if expiry else None,
         cancel_cutoff_hours=cutoff,
     )
     if context["held"]:
         # The safety net every held booking's email carries: generic signs, nothing personal.
         context["safety_net"] = {
-            "emergency_number": config["CLINIC_EMERGENCY_NUMBER"],
-            "urgent_number": config["CLINIC_URGENT_NUMBER"],
+            "emergency_number": policy.emergency_number,
+            "urgent_number": policy.urgent_number,
             "signs": emergency_signs(),
         }
     return context
@@ -246,10 +253,13 @@ def _mailbox(header_name: str, name: str, addr: str) -> headers.PrebuiltHeader:
         raise ComposeError(str(error)) from error
 
 
-def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> ComposedEmail:
+def compose(
+    item: QueuedEmail, *, manage_token: str | None, now: datetime, policy: ClinicPolicy
+) -> ComposedEmail:
     """Build the email for ``item`` with a manage link made from ``manage_token``.
 
-    ``now`` is the send time (the Date header). Raises :class:`ComposeError` when the
+    ``now`` is the send time (the Date header); ``policy`` the clinic's (its zone, numbers
+    and the cut-offs of a booking that kept none). Raises :class:`ComposeError` when the
     message cannot be built (e.g. the address cannot be written into a header).
     """
     if item.kind in WAITLIST_KINDS:
@@ -263,7 +273,7 @@ def compose(item: QueuedEmail, *, manage_token: str | None, now: datetime) -> Co
     else:
         to_link = follow_up_url if item.kind is MessageKind.FOLLOW_UP else manage_url
         link = to_link(manage_token) if manage_token else None
-    context = _context(item, link, now)
+    context = _context(item, link, now, policy)
     if link is not None and item.kind not in CANCEL_KINDS and item.kind not in NO_INVITATION_KINDS:
         try:
             facts = _facts(item, link=link, method="REQUEST")

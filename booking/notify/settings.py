@@ -12,7 +12,6 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -78,10 +77,6 @@ def clinic_domain() -> str:
 def calendar_uid(public_id: str) -> str:
     """Return the one calendar UID of a booking, for every message and file about it."""
     return f"{public_id}@{clinic_domain()}"
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
 def development_base_url() -> str:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
 from booking.models import Service
+from booking.policy import ClinicPolicy
 from booking.scheduling import (
     Policy,
     Slot,
@@ -32,25 +31,29 @@ from booking.services.availability_window import (  # noqa: F401
     load_window,
     window_sql,
 )
+from booking.services.clinic_settings import current_policy
 
 
 def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    """The clinic's time zone, from the policy in force."""
+    return current_policy().zone
 
 
-def policy() -> Policy:
-    c = current_app.config
+def policy(clinic: ClinicPolicy | None = None) -> Policy:
+    """The scheduler's rules (grid, notice, horizon) from the clinic's policy."""
+    clinic = clinic or current_policy()
     return Policy(
-        slot_minutes=int(c["BOOKING_SLOT_MINUTES"]),
-        min_notice=timedelta(minutes=int(c["BOOKING_MIN_NOTICE_MINUTES"])),
-        horizon=timedelta(days=int(c["BOOKING_HORIZON_DAYS"])),
+        slot_minutes=clinic.slot_minutes, min_notice=clinic.min_notice, horizon=clinic.horizon
     )
 
 
-def hold_start_bound(now: datetime) -> datetime:
+scheduling_rules = policy  # the name to use where a ``policy`` argument hides it
+
+
+def hold_start_bound(now: datetime, *, policy: ClinicPolicy | None = None) -> datetime:
     """Return the earliest start a clearance hold may take (leaves a working day to get
     cleared; see ``services.clearance_window``)."""
-    return clearance_window.earliest_hold_start(now)
+    return clearance_window.earliest_hold_start(now, policy=policy)
 
 
 def utc_window(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -81,13 +84,15 @@ def slots_for(
     earliest_start: datetime | None = None,
     exclude_booking_id: int | None = None,
     rules: Policy | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> Availability:
     """Return the bookable starts for ``service`` lasting ``minutes`` on those local days.
 
-    ``rules`` replaces the clinic's policy (the cache computes without notice or horizon
-    and applies them when it reads).
+    ``rules`` replaces the scheduler's rules from ``policy`` (the cache computes without
+    notice or horizon and applies them when it reads).
     """
-    zone = clinic_zone()
+    policy = policy or current_policy()
+    zone = policy.zone
     window_start, window_end = utc_window(first_day, last_day, zone)
     window = load_window(service.id, window_start, window_end, therapist_id, exclude_booking_id)
     slots = slots_in(
@@ -101,6 +106,7 @@ def slots_for(
         therapist_id=therapist_id,
         earliest_start=earliest_start,
         rules=rules,
+        policy=policy,
     )
     return Availability(slots=slots, window=window)
 
@@ -117,8 +123,10 @@ def slots_in(
     therapist_id: int | None = None,
     earliest_start: datetime | None = None,
     rules: Policy | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> list[Slot]:
     """Return the bookable starts on those local days that an already loaded window shows."""
+    clinic = policy or current_policy()
     query = SlotQuery(
         service_id=service_id,
         duration_minutes=minutes,
@@ -130,13 +138,13 @@ def slots_in(
     )
     return find_slots(
         query,
-        tz=clinic_zone(),
+        tz=clinic.zone,
         therapists=window.therapists,
         room_ids=window.room_ids,
         bookings=window.bookings,
         closures=window.closures,
         now=now,
-        policy=rules or policy(),
+        policy=rules or scheduling_rules(clinic),
     )
 
 
@@ -149,9 +157,11 @@ def is_offered(
     therapist_id: int | None = None,
     earliest_start: datetime | None = None,
     exclude_booking_id: int | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> bool:
     """Say whether ``start`` is a free start for the service right now."""
-    day = start.astimezone(clinic_zone()).date()
+    policy = policy or current_policy()
+    day = start.astimezone(policy.zone).date()
     found = slots_for(
         service,
         minutes,
@@ -161,5 +171,6 @@ def is_offered(
         therapist_id=therapist_id,
         earliest_start=earliest_start,
         exclude_booking_id=exclude_booking_id,
+        policy=policy,
     )
     return any(slot.start == start for slot in found.slots)

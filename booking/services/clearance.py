@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from booking import registration
@@ -27,9 +27,11 @@ from booking.models import (
     ClinicianKind,
     Intake,
 )
+from booking.policy import ClinicPolicy
 from booking.scheduling import moves
 from booking.services import audit, availability, holds, reasons, screening, transitions
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
 from booking.services.screening import ATTESTATION_VERSION
@@ -62,12 +64,11 @@ class ClearanceStatement:
     extra: dict = field(default_factory=dict)
 
 
-def _today(now: datetime) -> date:
-    return now.astimezone(availability.clinic_zone()).date()
-
-
-def validate(statement: ClearanceStatement, *, now: datetime) -> None:
+def validate(
+    statement: ClearanceStatement, *, now: datetime, policy: ClinicPolicy | None = None
+) -> None:
     """Raise BookingError naming the field when the statement cannot be accepted."""
+    policy = policy or current_policy()
     if statement.source is ClearanceSource.PATIENT:
         if not statement.clinician_name.strip():
             raise BookingError("invalid", "Please tell us who you saw.", field="clinician_name")
@@ -88,8 +89,8 @@ def validate(statement: ClearanceStatement, *, now: datetime) -> None:
     else:
         reasons.check_reason(statement.staff_reason, field="staff_reason")
     if statement.consultation_date is not None:
-        today = _today(now)
-        max_age = int(current_app.config["CLEARANCE_MAX_AGE_DAYS"])
+        today = now.astimezone(policy.zone).date()
+        max_age = policy.clearance_max_age_days
         if statement.consultation_date > today:
             raise BookingError(
                 "invalid", "The date can't be in the future.", field="consultation_date"
@@ -150,6 +151,7 @@ def attest(
     actor: Actor,
     now: datetime,
     also: Callable[[Booking], None] | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> ClearanceResult:
     """Record a clearance for a held booking and act on it.
 
@@ -163,7 +165,8 @@ def attest(
     clinician's link being used up) that stands or falls with the clearance. A refusal it
     raises undoes everything.
     """
-    validate(statement, now=now)
+    policy = policy or current_policy()
+    validate(statement, now=now, policy=policy)
     statement = replace(statement, outcome=effective_outcome(statement))
     booking = db.session.get(Booking, booking_id)
     if booking is None:
@@ -206,7 +209,7 @@ def attest(
             )
         if also is not None:
             also(current)
-        clearance = _record(current, statement, actor=actor, now=now)
+        clearance = _record(current, statement, actor=actor, now=now, policy=policy)
         if statement.outcome is ClearanceOutcome.NOT_CLEARED:
             transitions.apply(current, moves.RELEASE, actor=actor, now=now, reason="not_cleared")
             return clearance, "released"
@@ -217,7 +220,7 @@ def attest(
             )
             return clearance, "awaiting_approval"
         if lapsed:
-            _reserve_again(current, now=now)
+            _reserve_again(current, now=now, zone=policy.zone)
         transitions.apply(
             current,
             moves.CONFIRM,
@@ -244,6 +247,7 @@ def attest(
                 now=now,
                 therapist_id=None,
                 earliest_start=None,
+                policy=policy,
             ),
         ) from None
     db.session.refresh(booking)
@@ -254,12 +258,12 @@ class _SlotGone(Exception):
     pass
 
 
-def _reserve_again(booking: Booking, *, now: datetime) -> None:
+def _reserve_again(booking: Booking, *, now: datetime, zone: ZoneInfo) -> None:
     """Check an expired hold's own time is still free for its therapist and a room."""
-    day = booking.starts_at.astimezone(availability.clinic_zone()).date()
+    day = booking.starts_at.astimezone(zone).date()
     window = availability.load_window(
         booking.service_id,
-        *availability.utc_window(day, day, availability.clinic_zone()),
+        *availability.utc_window(day, day, zone),
         None,
         booking.id,
     )
@@ -285,10 +289,15 @@ def _reserve_again(booking: Booking, *, now: datetime) -> None:
 
 
 def _record(
-    booking: Booking, statement: ClearanceStatement, *, actor: Actor, now: datetime
+    booking: Booking,
+    statement: ClearanceStatement,
+    *,
+    actor: Actor,
+    now: datetime,
+    policy: ClinicPolicy,
 ) -> Clearance:
     intake = db.session.scalar(select(Intake).where(Intake.booking_id == booking.id))
-    valid_days = int(current_app.config["CLEARANCE_VALID_DAYS"])
+    valid_days = policy.clearance_valid_days
     clearance = Clearance(
         booking_id=booking.id,
         patient_id=booking.patient_id,
@@ -396,13 +405,20 @@ def decide(
     return booking
 
 
-def extend_hold(booking_id: int, *, reason: str, actor: Actor, now: datetime) -> Booking:
+def extend_hold(
+    booking_id: int,
+    *,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    policy: ClinicPolicy | None = None,
+) -> Booking:
     """Extend a live hold once (default 48 h), never past the appointment's start."""
     reason = reasons.check_reason(reason)
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
-    hours = int(current_app.config["HOLD_EXTENSION_HOURS"])
+    hours = (policy or current_policy()).hold_extension_hours
 
     def attempt() -> None:
         current = db.session.get(Booking, booking_id, populate_existing=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from booking.policy import ClinicPolicy
 from booking.scheduling import hold_expiry
+from booking.services.clinic_settings import current_policy
 
 
 def _hours(value: str) -> tuple[time, time]:
@@ -42,43 +42,42 @@ def earliest_working_deadline(
     return floor + timedelta(days=max_days)  # pragma: no cover - a weekday always comes
 
 
-def leaves_a_working_day(now: datetime, deadline: datetime) -> bool:
-    """Say whether ``deadline`` leaves the patient the configured working day."""
-    c = current_app.config
-    return deadline >= earliest_working_deadline(
+def _working_deadline(now: datetime, policy: ClinicPolicy) -> datetime:
+    return earliest_working_deadline(
         now,
-        zone=ZoneInfo(c["CLINIC_TIMEZONE"]),
-        min_hours=int(c["HOLD_MIN_HOURS_TO_CLEAR"]),
-        hours=c["HOLD_WORKING_DAY_HOURS"],
+        zone=policy.zone,
+        min_hours=policy.hold_min_hours_to_clear,
+        hours=policy.hold_working_day_hours,
     )
 
 
-def deadline_for(now: datetime, start: datetime) -> datetime:
+def leaves_a_working_day(
+    now: datetime, deadline: datetime, *, policy: ClinicPolicy | None = None
+) -> bool:
+    """Say whether ``deadline`` leaves the patient the configured working day."""
+    return deadline >= _working_deadline(now, policy or current_policy())
+
+
+def deadline_for(now: datetime, start: datetime, *, policy: ClinicPolicy | None = None) -> datetime:
     """The clearance deadline (hold expiry) a hold booked at ``now`` for ``start`` gets."""
-    c = current_app.config
+    policy = policy or current_policy()
     return hold_expiry(
         now,
         start,
-        max_after_booking=timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"]),
-        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
+        max_after_booking=policy.hold_max_after_booking,
+        before_start=policy.hold_before_start,
     )
 
 
-def earliest_hold_start(now: datetime) -> datetime:
+def earliest_hold_start(now: datetime, *, policy: ClinicPolicy | None = None) -> datetime:
     """The earliest start whose deadline leaves a working day.
 
     The deadline is the earlier of (booked + 48 h) and (start - 24 h): when even the longest
     hold cannot reach a working day (a Friday evening), no start qualifies and the bound lies
     beyond the booking horizon, so nothing is offered.
     """
-    c = current_app.config
-    needed = earliest_working_deadline(
-        now,
-        zone=ZoneInfo(c["CLINIC_TIMEZONE"]),
-        min_hours=int(c["HOLD_MIN_HOURS_TO_CLEAR"]),
-        hours=c["HOLD_WORKING_DAY_HOURS"],
-    )
-    longest = now + timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"])
-    if needed > longest:
+    policy = policy or current_policy()
+    needed = _working_deadline(now, policy)
+    if needed > now + policy.hold_max_after_booking:
         return now + timedelta(days=366 * 2)
-    return needed + timedelta(hours=c["HOLD_HOURS_BEFORE_START"])
+    return needed + policy.hold_before_start

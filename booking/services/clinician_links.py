@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from booking import validation
@@ -33,6 +32,7 @@ from booking.models import (
 from booking.notify import clinician_mail
 from booking.services import audit, clearance
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction, write_transaction
 from booking.tokens import looks_like_token, new_token, token_hash
@@ -80,7 +80,7 @@ def send(booking_id: int, *, name: str, email: str, actor: Actor, now: datetime)
     """
     name = _clean_name(name)
     email = _clean_email(email)
-    cap = int(current_app.config["CLINICIAN_LINKS_PER_HOLD"])
+    cap = current_policy().clinician_links_per_hold
 
     def attempt() -> ClinicianLink:
         booking = db.session.scalars(

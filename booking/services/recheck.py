@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from booking.policy import ClinicPolicy
 from booking.scheduling import Policy, Slot, free_rooms, is_blocking
 from booking.scheduling.localtime import local_day
 from booking.services import availability
 from booking.services.availability_window import ClinicWindow
+from booking.services.clinic_settings import current_policy
 
 
 class Recheck:
@@ -58,6 +60,7 @@ def at(
     exclude_booking_id: int | None = None,
     override: bool = False,
     rules: Policy | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> Recheck:
     """Re-check ``start`` (an aware instant) for the service lasting ``minutes``.
 
@@ -66,7 +69,8 @@ def at(
     the rules staff may override. ``rules`` replaces the clinic's policy (a course's later
     sessions may start past the booking horizon).
     """
-    zone = availability.clinic_zone()
+    policy = policy or current_policy()
+    zone = policy.zone
     day = start.astimezone(zone).date()
     span = local_day(day, zone)
     busy_until = start + timedelta(minutes=minutes + buffer_minutes)
@@ -87,6 +91,7 @@ def at(
             therapist_id=therapist_id,
             earliest_start=earliest_start,
             rules=rules,
+            policy=policy,
         )
         # A slot running past the window's end could collide with what was not read.
         return [s for s in found if s.busy_until <= window_end]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select, update
 
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, BookingDraft, Clearance, Intake, StaffNote
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import commit as commit_or_unknown
 
 DRAFT_LIFETIME = timedelta(days=1)
@@ -37,7 +37,7 @@ def purge(*, now: datetime) -> PurgeReport:
     words of its audit trail (reasons, notes) go; the outcome, statuses and times stay.
     Unfinished booking drafts older than a day go too. Idempotent; commits.
     """
-    days = int(current_app.config["RETENTION_UNCONFIRMED_ANSWERS_DAYS"])
+    days = current_policy().retention_unconfirmed_answers_days
     cutoff = now - timedelta(days=days)
     never_confirmed = select(Booking.id).where(
         Booking.confirmed_at.is_(None), Booking.created_at < cutoff

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -30,7 +29,8 @@ from booking.models import (
     ScreenOutcomeCount,
     Service,
 )
-from booking.services import availability
+from booking.policy import ClinicPolicy
+from booking.services.clinic_settings import current_policy
 
 # The wording of the consent checkbox and of the clearance attestation change rarely; the
 # version is stored beside each answer so we know what the person agreed to.
@@ -38,18 +38,19 @@ CONSENT_VERSION = "2026-11"
 ATTESTATION_VERSION = "2026-11"
 
 
-def settings() -> ScreenSettings:
-    return ScreenSettings(hold_pain_score=int(current_app.config["SCREEN_HOLD_PAIN_SCORE"]))
+def settings(policy: ClinicPolicy | None = None) -> ScreenSettings:
+    """The pure screen's thresholds from ``policy`` (default: the one in force)."""
+    return ScreenSettings(hold_pain_score=(policy or current_policy()).screen_hold_pain_score)
 
 
-def count_outcome(outcome: Outcome, *, now: datetime) -> None:
+def count_outcome(outcome: Outcome, *, now: datetime, policy: ClinicPolicy | None = None) -> None:
     """Add one to today's anonymous counter for ``outcome``, in the caller's transaction.
 
     The only trace an EMERGENCY or URGENT screen leaves: no answers, no person, no time
     finer than the clinic-local day. One upsert, so concurrent screens never collide, and
     no commit of its own: the count belongs to the change that records it.
     """
-    day = now.astimezone(availability.clinic_zone()).date()
+    day = now.astimezone((policy or current_policy()).zone).date()
     dialect = db.session.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert_(ScreenOutcomeCount).values(day=day, outcome=outcome.value, count=1)
@@ -169,7 +170,12 @@ def unsuitable(
 
 
 def covering_clearance(
-    email: str, answers: ScreenAnswers, *, now: datetime, service: Service | None = None
+    email: str,
+    answers: ScreenAnswers,
+    *,
+    now: datetime,
+    service: Service | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> Clearance | None:
     """Return a still-valid clearance of the patient that covers today's answers, if any.
 
@@ -177,6 +183,7 @@ def covering_clearance(
     material change in the answers (or restrictions that no longer fit ``service``) needs a
     new one, and so does a material change reported in a follow-up after the clearance.
     """
+    rules = settings(policy)
     for clearance in _valid_clearances(email, now=now):
         if clearance.screen_answers is None:
             continue
@@ -188,12 +195,12 @@ def covering_clearance(
             previous = _parse(clearance.screen_answers)
         except ScreenError:  # answers stored under older rules that no longer parse
             continue
-        if is_material_change(previous, answers, settings()):
+        if is_material_change(previous, answers, rules):
             continue
         # What the patient told us after a session counts as a change too, whatever the
         # new screen says.
         later = screens_since(email, clearance.attested_at)
-        if any(is_material_change(previous, screen, settings()) for screen in later):
+        if any(is_material_change(previous, screen, rules) for screen in later):
             continue
         return clearance
     return None

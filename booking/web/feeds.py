@@ -30,6 +30,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingStatus, FeedToken
 from booking.notify.settings import calendar_uid, setting
 from booking.services import manage_links
+from booking.services.clinic_settings import current_policy
 from booking.tokens import looks_like_token, token_hash
 from booking.web import limits
 from booking.web.calendar_links import FINISHED, appointment_facts
@@ -61,7 +62,7 @@ def find_feed_token(token: str) -> FeedToken | None:
 
 def _feed_bookings(feed_token: FeedToken, now: datetime) -> list[Booking]:
     past = timedelta(days=int(setting("FEED_PAST_DAYS")))
-    ahead = timedelta(days=int(current_app.config["BOOKING_HORIZON_DAYS"]) + 1)
+    ahead = timedelta(days=current_policy().horizon_days + 1)
     query = (
         select(Booking)
         .where(

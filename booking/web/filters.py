@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from booking.services.clinic_settings import current_policy
+
 # CommonMark without raw HTML: staff-written text can format, never inject markup.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
 def money(pence: int) -> str:
@@ -25,7 +22,7 @@ def money(pence: int) -> str:
 
 def local(value: datetime, fmt: str = "%A %-d %B %Y, %H:%M") -> str:
     """Show an aware instant in the clinic's zone."""
-    return value.astimezone(clinic_zone()).strftime(fmt)
+    return value.astimezone(current_policy().zone).strftime(fmt)
 
 
 def minutes_to_clock(minutes: int) -> str:
@@ -64,14 +61,17 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def clinic_details() -> dict:
         c = current_app.config
+        policy = current_policy()
         return {
+            # The policy in force, for pages that state it (cut-offs, how long an offer lasts).
+            "clinic_policy": policy,
             "clinic": {
                 "name": c["CLINIC_NAME"],
                 "address": c["CLINIC_ADDRESS"],
                 "phone": c["CLINIC_PHONE"],
                 "email": c["CLINIC_EMAIL"],
-                "timezone": c["CLINIC_TIMEZONE"],
-                "emergency_number": c["CLINIC_EMERGENCY_NUMBER"],
-                "urgent_number": c["CLINIC_URGENT_NUMBER"],
-            }
+                "timezone": policy.zone.key,
+                "emergency_number": policy.emergency_number,
+                "urgent_number": policy.urgent_number,
+            },
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +25,7 @@ from booking.intake.followup import (
 from booking.intake.wording import red_flag_advice
 from booking.models import FollowUp
 from booking.services import screening
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import Reason
 from booking.services.followup import answering
 from booking.services.locking import OutcomeUnknown
@@ -61,13 +62,12 @@ def _load(token: str) -> FollowUp:
 
 def _answered(follow_up: FollowUp, *, again: bool = False):
     """The thanks page, with the screen's advice when the answers had a red flag."""
-    config = current_app.config
     answers = parse_follow_up(follow_up.answers or {})
     flagged = red_flags(answers, screening.settings())
     advice = red_flag_advice(
         flagged,
-        emergency_number=config["CLINIC_EMERGENCY_NUMBER"],
-        urgent_number=config["CLINIC_URGENT_NUMBER"],
+        emergency_number=current_policy().emergency_number,
+        urgent_number=current_policy().urgent_number,
     )
     return render_template(
         "followup/answered.html",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import clock, validation
 from booking.services.clearance import RESTRICTION_TICKS
+from booking.services.clinic_settings import current_policy
 
 LIMITS = {"name": 100, "email": 254, "phone": 20, "note": 2000}
 
@@ -116,7 +116,7 @@ class DetailsForm(FlaskForm):
 
 
 def _clinic_today() -> date:
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    zone = current_policy().zone
     return clock.now().astimezone(zone).date()
 
 

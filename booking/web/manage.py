@@ -15,6 +15,7 @@ from booking import clock
 from booking.models import Booking, ClearanceOutcome, ClinicianKind
 from booking.services import availability, bookings, clearance, clinician_links, manage_links
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.web import limits, picker
 from booking.web.calendar_links import FINISHED, calendar_links
@@ -168,7 +169,9 @@ def reschedule(token: str):
         form.start.errors.append("Please choose one of the times shown.")
         return _render_reschedule(booking, token, form, status=400)
     try:
-        bookings.reschedule(booking.id, start, actor=Actor.patient(), now=clock.now())
+        bookings.reschedule(
+            booking.id, start, actor=Actor.patient(), now=clock.now(), policy=current_policy()
+        )
     except BookingError as refusal:
         if refusal.reason == "not_active":
             return _finished(booking, token)
@@ -209,7 +212,7 @@ def cancel(token: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        bookings.cancel(booking.id, actor=Actor.patient(), now=clock.now())
+        bookings.cancel(booking.id, actor=Actor.patient(), now=clock.now(), policy=current_policy())
     except BookingError as refusal:
         if refusal.reason == "cutoff":
             return render_template(
@@ -241,7 +244,9 @@ def clearance_form(token: str):
             truthful=bool(form.truthful.data),
         )
         try:
-            result = clearance.attest(booking.id, statement, actor=Actor.patient(), now=now)
+            result = clearance.attest(
+                booking.id, statement, actor=Actor.patient(), now=now, policy=current_policy()
+            )
         except BookingError as refusal:
             if refusal.field and hasattr(form, refusal.field):
                 getattr(form, refusal.field).errors.append(refusal.message)

@@ -43,6 +43,7 @@ from booking.notify import clinician_mail, transport, waitlist_mail
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.settings import setting
 from booking.services import clinician_links
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
 from booking.worker import links
@@ -252,7 +253,7 @@ def deliver_one(message_id: int, *, now: datetime, owner: str | None = None) -> 
                 token = clinician_links.mint(int(item.snapshot["link_id"]), now=now)
             else:
                 token = links.mint(item.kind, booking_ref.id, now=now) if booking_ref else None
-            email = compose(item, manage_token=token, now=now)
+            email = compose(item, manage_token=token, now=now, policy=current_policy())
     except _ClaimLost:
         return "gone"
     except ComposeError as error:

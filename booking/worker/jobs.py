@@ -15,8 +15,8 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, MessageKind, OutboxMessage
 from booking.notify import outbox
-from booking.notify.settings import setting
 from booking.services import holds, retention
+from booking.services.clinic_settings import current_policy
 from booking.services.followup import sending as follow_ups
 from booking.services.locking import write_transaction
 from booking.services.waitlist.offering import offer_free_times
@@ -44,8 +44,9 @@ def _queue_missing(kind: MessageKind, wanted: list[tuple[Booking, str]], now: da
 
 
 def _hold_reminders(now: datetime) -> list[tuple[Booking, str]]:
-    after = timedelta(hours=int(setting("HOLD_REMINDER_AFTER_BOOKING_HOURS")))
-    before = timedelta(hours=int(setting("HOLD_REMINDER_BEFORE_EXPIRY_HOURS")))
+    policy = current_policy()
+    after = timedelta(hours=policy.hold_reminder_after_booking_hours)
+    before = timedelta(hours=policy.hold_reminder_before_expiry_hours)
     wanted = []
     held = db.session.scalars(
         select(Booking)
@@ -64,7 +65,7 @@ def _hold_reminders(now: datetime) -> list[tuple[Booking, str]]:
 
 
 def _appointment_reminders(now: datetime) -> list[tuple[Booking, str]]:
-    offsets = sorted({int(h) for h in setting("REMINDER_OFFSETS_HOURS")})
+    offsets = list(current_policy().reminder_offsets_hours)
     if not offsets:
         return []
     upcoming = db.session.scalars(

@@ -10,6 +10,7 @@ from booking.models import MessageKind, OutboxMessage
 from booking.notify.compose import QueuedEmail, compose
 from booking.services import bookings
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.tokens import new_token
 from tests.support.notify import book, ensure_queued, make_clinic, messages
 
@@ -27,7 +28,7 @@ def bodies(message: OutboxMessage, *, now: datetime = NOW) -> tuple[str, str]:
         snapshot=dict(message.snapshot),
         created_at=message.created_at,
     )
-    composed = compose(item, manage_token=new_token(), now=now)
+    composed = compose(item, manage_token=new_token(), now=now, policy=current_policy())
     text = composed.message.get_body(("plain",)).get_content()
     html = composed.message.get_body(("html",)).get_content()
     return text, html

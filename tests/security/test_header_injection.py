@@ -22,6 +22,7 @@ from booking.models import MessageKind, OutboxMessage, OutboxStatus
 from booking.notify import outbox
 from booking.notify.compose import ComposeError, QueuedEmail, compose
 from booking.notify.transport import mail_dir
+from booking.services.clinic_settings import current_policy
 from booking.worker import delivery
 from tests.security import booking_with_token
 from tests.security.test_input_limits import DETAILS, TIMED, assert_refused, state, with_draft
@@ -152,6 +153,7 @@ def test_compose_given_a_raw_hostile_name_adds_no_header_or_recipient(app, name)
         item_for(booking, name=name, to_address="jo@example.org"),
         manage_token="A" * 32,
         now=DEFAULT_NOW,
+        policy=current_policy(),
     )
     parsed = parse(built.raw)
     assert_one_recipient_and_no_injected_header(parsed, "jo@example.org")
@@ -167,6 +169,7 @@ def test_compose_given_a_hostile_address_refuses_or_sends_to_one_recipient(app, 
             item_for(booking, name="Jo", to_address=address),
             manage_token="A" * 32,
             now=DEFAULT_NOW,
+            policy=current_policy(),
         )
     except ComposeError:
         return

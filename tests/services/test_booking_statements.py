@@ -18,6 +18,7 @@ from booking.models import Booking, OutboxMessage
 from booking.scheduling import Slot
 from booking.services import bookings, recheck
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from tests.support.builders import make_booking, make_room, make_service, make_therapist
 from tests.support.screens import fine
@@ -52,6 +53,7 @@ def clinic(app):
     service = make_service(durations=((60, 5000),), buffer_minutes=15)
     therapists = [make_therapist(services=[service]) for _ in range(2)]
     rooms = [make_room(), make_room()]
+    current_policy()  # a request's policy is read at its start, before the verb runs
     return service, therapists, rooms
 
 

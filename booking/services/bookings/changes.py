@@ -13,6 +13,7 @@ from booking.models import (
     Booking,
     BookingStatus,
 )
+from booking.policy import ClinicPolicy
 from booking.scheduling import bookings_per_therapist, choose_room, choose_therapist, moves
 from booking.services import (
     availability,
@@ -31,6 +32,7 @@ from booking.services.bookings.common import (
     hold_expiry_for,
     policy_snapshot,
 )
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.locking import (
     run_in_write_transaction,
@@ -46,7 +48,9 @@ class ChangeRules:
     reason: str | None  # "finished" | "cutoff" | None
 
 
-def change_rules(booking: Booking, now: datetime) -> ChangeRules:
+def change_rules(
+    booking: Booking, now: datetime, *, policy: ClinicPolicy | None = None
+) -> ChangeRules:
     """Return whether the patient may cancel or reschedule ``booking`` at ``now``.
 
     Cut-offs come from the policy in force when it was booked. Inside them the page says
@@ -57,7 +61,7 @@ def change_rules(booking: Booking, now: datetime) -> ChangeRules:
         live = False
     if not live:
         return ChangeRules(False, False, "finished")
-    snapshot = booking.policy_snapshot or policy_snapshot()
+    snapshot = booking.policy_snapshot or policy_snapshot(policy)
     to_start = booking.starts_at - now
     can_cancel = to_start >= timedelta(hours=snapshot["cancel_cutoff_hours"])
     can_move = to_start >= timedelta(hours=snapshot["reschedule_cutoff_hours"])
@@ -78,6 +82,7 @@ def reschedule(
     override_reason: str = "",
     notify: bool = True,
     reservation_id: int | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> Booking:
     """Move a booking to ``new_start`` (same service and length) if that time is free.
 
@@ -87,6 +92,7 @@ def reschedule(
     the rules with a reason (conflicts still refused) and choose not to notify the patient.
     Raises BookingError("not_active" | "cutoff" | "same_time" | "taken").
     """
+    policy = policy or current_policy()
     override = bool(override_reason.strip())
     wanted_therapist = therapist_id
     if override and therapist_id is None:
@@ -100,7 +106,7 @@ def reschedule(
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
-    rules = change_rules(booking, now)
+    rules = change_rules(booking, now, policy=policy)
     if rules.reason == "finished":
         raise BookingError("not_active", "This booking can no longer be changed.")
     if enforce_cutoff and not rules.can_reschedule:
@@ -113,7 +119,7 @@ def reschedule(
     service = booking.service
     minutes = booking.duration_minutes
     held = booking.status is BookingStatus.HELD
-    earliest = availability.hold_start_bound(now) if held else None
+    earliest = availability.hold_start_bound(now, policy=policy) if held else None
     old_start = booking.starts_at
     service_id = service.id
     # The last re-check read, and the hold bound: a refusal's alternatives.
@@ -148,6 +154,7 @@ def reschedule(
             earliest_start=None if override else earliest,
             exclude_booking_id=booking.id,
             override=override,
+            policy=policy,
         )
         seen[:] = [(check, earliest)]
         slot, window = check.slot, check.window
@@ -156,9 +163,8 @@ def reschedule(
         if booking.therapist_id in slot.therapist_ids:
             chosen = booking.therapist_id
         else:
-            zone = availability.clinic_zone()
             counts = bookings_per_therapist(
-                window.bookings, _local_day(new_start), tz=zone, now=now
+                window.bookings, _local_day(new_start, policy), tz=policy.zone, now=now
             )
             chosen = choose_therapist(slot.therapist_ids, counts, window.positions)
         rooms = [booking.room_id, *[r for r in window.room_ids if r != booking.room_id]]
@@ -173,7 +179,9 @@ def reschedule(
             "room_id": room_id,
         }
         if held:
-            values["hold_expires_at"] = hold_expiry_for(booking.created_at, slot.start)
+            values["hold_expires_at"] = hold_expiry_for(
+                booking.created_at, slot.start, policy=policy
+            )
         if offer is not None:
             offer.booking_id = booking.id
         # Compare-and-set: only a booking still in the state we checked is moved; the old
@@ -208,6 +216,7 @@ def reschedule(
             now=now,
             therapist_id=None,
             lost_to_overlap=isinstance(refused, IntegrityError),
+            policy=policy,
         ) from None
     db.session.refresh(booking)
     return booking
@@ -220,6 +229,7 @@ def cancel(
     now: datetime,
     enforce_cutoff: bool = True,
     notify: bool = True,
+    policy: ClinicPolicy | None = None,
 ) -> Booking:
     """Cancel a held or confirmed booking, freeing its time at once.
 
@@ -228,7 +238,7 @@ def cancel(
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise BookingError("not_found", "We couldn't find that booking.")
-    rules = change_rules(booking, now)
+    rules = change_rules(booking, now, policy=policy)
     if rules.reason == "finished":
         raise BookingError("not_active", "This booking is no longer active.")
     if enforce_cutoff and not rules.can_cancel:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app
 from sqlalchemy import distinct, func, or_, select
 
 from booking import validation
@@ -20,29 +21,45 @@ from booking.models import (
     Patient,
     Service,
 )
+from booking.policy import ClinicPolicy
 from booking.services import (
     reasons,
     screening,
 )
-from booking.services.bookings.common import BookingRequest, _settings
+from booking.services.bookings.common import BookingRequest
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 
 if TYPE_CHECKING:  # the facts ``book`` reads first
     from booking.services.bookings.making import _Facts
 
 
-def _assess(request: BookingRequest, service: Service, now: datetime, *, cleared: bool = True):
+def _assess(
+    request: BookingRequest,
+    service: Service,
+    now: datetime,
+    *,
+    cleared: bool = True,
+    policy: ClinicPolicy | None = None,
+):
     """Run the screen for ``request``; refuse what it says must not be booked.
 
     Returns the assessment (None for a staff booking made without a screen) and the id of
     a returning patient's valid clearance that covers it, if any (``cleared`` False: the
     caller knows the patient has no valid clearance).
     """
-    assessment, clearance = _screen(request, service, now, cleared=cleared)
+    assessment, clearance = _screen(request, service, now, cleared=cleared, policy=policy)
     return assessment, clearance.id if clearance is not None else None
 
 
-def _screen(request: BookingRequest, service: Service, now: datetime, *, cleared: bool = True):
+def _screen(
+    request: BookingRequest,
+    service: Service,
+    now: datetime,
+    *,
+    cleared: bool = True,
+    policy: ClinicPolicy | None = None,
+):
     """As :func:`_assess`, returning the covering clearance itself (its ``valid_until``)."""
     if request.screen is None:
         if request.source is BookingSource.ONLINE:
@@ -50,14 +67,15 @@ def _screen(request: BookingRequest, service: Service, now: datetime, *, cleared
                 "screen_required", "Please answer the health questions first.", field="screen"
             )
         return None, None
-    assessment = assess(request.screen, screening.settings())
+    policy = policy or current_policy()
+    assessment = assess(request.screen, screening.settings(policy))
     if not assessment.makes_booking:
         raise BookingError(
             assessment.outcome.value,
             patient_message(
                 assessment.outcome,
-                emergency_number=_settings()["CLINIC_EMERGENCY_NUMBER"],
-                urgent_number=_settings()["CLINIC_URGENT_NUMBER"],
+                emergency_number=policy.emergency_number,
+                urgent_number=policy.urgent_number,
             )
             or "We can't book this treatment for you.",
             field="screen",
@@ -72,7 +90,7 @@ def _screen(request: BookingRequest, service: Service, now: datetime, *, cleared
     clearance = None
     if assessment.needs_clearance and request.email and cleared:
         clearance = screening.covering_clearance(
-            request.email, request.screen, now=now, service=service
+            request.email, request.screen, now=now, service=service, policy=policy
         )
     return assessment, clearance
 
@@ -153,18 +171,20 @@ def _cap_counts(email: str, now: datetime):
     )
 
 
-def _refuse_hold_squatting(facts: _Facts, *, hold: bool) -> None:
+def _refuse_hold_squatting(
+    facts: _Facts, *, hold: bool, policy: ClinicPolicy | None = None
+) -> None:
     """Refuse an online booking that would give the person too many future bookings or holds.
 
     Raises BookingError("too_many") above BOOKING_MAX_FUTURE_PER_EMAIL, or, for a booking
     that will be held, above BOOKING_MAX_HOLDS_PER_EMAIL (counts from :func:`_cap_counts`).
     """
-    c = _settings()
-    if facts.future >= c["BOOKING_MAX_FUTURE_PER_EMAIL"] or (
-        hold and facts.holds_now >= c["BOOKING_MAX_HOLDS_PER_EMAIL"]
+    policy = policy or current_policy()
+    if facts.future >= policy.max_future_per_email or (
+        hold and facts.holds_now >= policy.max_holds_per_email
     ):
         raise BookingError(
             "too_many",
             "You already have as many appointments booked with us as we can take online. "
-            f"Please call us on {c['CLINIC_PHONE']} to book another.",
+            f"Please call us on {current_app.config['CLINIC_PHONE']} to book another.",
         )

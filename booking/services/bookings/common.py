@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from booking.extensions import db
@@ -16,6 +15,7 @@ from booking.models import (
     BookingStatus,
     Service,
 )
+from booking.policy import ClinicPolicy
 from booking.scheduling import Slot
 from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import (
@@ -23,6 +23,7 @@ from booking.services import (
     manage_links,
 )
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.locking import (
     reading,
@@ -89,30 +90,29 @@ def find_by_form_key(form_key: str) -> Booking | None:
     return db.session.scalar(select(Booking).where(Booking.form_key == form_key))
 
 
-def _settings():
-    return current_app.config
-
-
-def policy_snapshot() -> dict:
-    c = _settings()
+def policy_snapshot(policy: ClinicPolicy | None = None) -> dict:
+    """The cut-offs a booking keeps for life, from ``policy`` (default: the one in force)."""
+    policy = policy or current_policy()
     return {
-        "cancel_cutoff_hours": c["BOOKING_CANCEL_CUTOFF_HOURS"],
-        "reschedule_cutoff_hours": c["BOOKING_RESCHEDULE_CUTOFF_HOURS"],
+        "cancel_cutoff_hours": policy.cancel_cutoff_hours,
+        "reschedule_cutoff_hours": policy.reschedule_cutoff_hours,
     }
 
 
-def hold_expiry_for(booked_at: datetime, start: datetime) -> datetime:
-    c = _settings()
+def hold_expiry_for(
+    booked_at: datetime, start: datetime, *, policy: ClinicPolicy | None = None
+) -> datetime:
+    policy = policy or current_policy()
     return compute_hold_expiry(
         booked_at,
         start,
-        max_after_booking=timedelta(hours=c["HOLD_MAX_HOURS_AFTER_BOOKING"]),
-        before_start=timedelta(hours=c["HOLD_HOURS_BEFORE_START"]),
+        max_after_booking=policy.hold_max_after_booking,
+        before_start=policy.hold_before_start,
     )
 
 
-def _local_day(instant: datetime) -> date:
-    return instant.astimezone(availability.clinic_zone()).date()
+def _local_day(instant: datetime, policy: ClinicPolicy | None = None) -> date:
+    return instant.astimezone((policy or current_policy()).zone).date()
 
 
 def nearest_alternatives(
@@ -124,10 +124,12 @@ def nearest_alternatives(
     therapist_id: int | None,
     earliest_start: datetime | None,
     limit: int = 5,
+    policy: ClinicPolicy | None = None,
 ) -> list[Slot]:
     """Return up to ``limit`` free starts closest to ``wanted`` (same week, either side)."""
-    day = _local_day(wanted)
-    first = max(day - timedelta(days=3), _local_day(now))
+    policy = policy or current_policy()
+    day = _local_day(wanted, policy)
+    first = max(day - timedelta(days=3), _local_day(now, policy))
     found = availability.slots_for(
         service,
         minutes,
@@ -136,6 +138,7 @@ def nearest_alternatives(
         now=now,
         therapist_id=therapist_id,
         earliest_start=earliest_start,
+        policy=policy,
     ).slots
     return sorted(found, key=lambda s: (abs(s.start - wanted), s.start))[:limit]
 
@@ -149,6 +152,7 @@ def _taken(
     now: datetime,
     therapist_id: int | None,
     lost_to_overlap: bool = False,
+    policy: ClinicPolicy | None = None,
 ) -> BookingError:
     """The "just taken" refusal, with the nearest free times the re-check's window shows.
 
@@ -167,6 +171,7 @@ def _taken(
                 now=now,
                 therapist_id=therapist_id,
                 earliest_start=earliest,
+                policy=policy,
             )
     return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from booking.extensions import db
 from booking.models import Booking, BookingSource, MessageKind
 from booking.notify import outbox
+from booking.policy import ClinicPolicy
 from booking.services import holds, manage_links, patients, recheck, screening
 from booking.services.audit import Actor
 from booking.services.bookings import placing
@@ -24,6 +25,7 @@ from booking.services.bookings.common import (
     _TakenSignal,
     find_by_form_key,
 )
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import (
     OutcomeUnknown,
     run_in_write_transaction,
@@ -46,7 +48,13 @@ class _BookingId:
     id: int
 
 
-def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult:
+def book(
+    request: BookingRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    policy: ClinicPolicy | None = None,
+) -> BookingResult:
     """Book ``request`` if its start is still free; return the booking and its manage token.
 
     Idempotent on ``form_key``: a second submit of the same form returns the first booking.
@@ -56,6 +64,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
     small facts (a replayed form key, the patient, the online caps, whether any hold ran
     out), one the service, one the re-check's window; then the inserts.
     """
+    policy = policy or current_policy()
     start = request.start.astimezone(now.tzinfo)
     # The last re-check read, and the hold bound it used: a refusal's alternatives.
     seen: list[tuple[recheck.Recheck | None, datetime | None]] = []
@@ -66,11 +75,22 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
         if facts.replay_id is not None:
             return BookingResult(db.session.get(Booking, facts.replay_id), None, created=False)
         service, option = placing.checked_service(request)
-        decision = placing.decide(request, service, facts, now)
-        _before_placing(request, facts, hold=decision.holds(start), actor=actor, now=now)
+        decision = placing.decide(request, service, facts, now, policy=policy)
+        _before_placing(
+            request, facts, hold=decision.holds(start), actor=actor, now=now, policy=policy
+        )
         offer = _consume_reservation(request.reservation_id, now, actor)
         placed = placing.place(
-            request, service, option, decision, facts, start, actor=actor, now=now, seen=seen
+            request,
+            service,
+            option,
+            decision,
+            facts,
+            start,
+            actor=actor,
+            now=now,
+            seen=seen,
+            policy=policy,
         )
         booking = placed.booking
         if offer is not None:
@@ -85,7 +105,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             service_name=service.name,
             therapist_name=placed.therapist_name,
         )
-        placing.count_screen(request, decision, now)
+        placing.count_screen(request, decision, now, policy=policy)
         return BookingResult(booking, token, created=True)
 
     try:
@@ -107,6 +127,7 @@ def book(request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResu
             now=now,
             therapist_id=request.therapist_id,
             lost_to_overlap=lost,
+            policy=policy,
         ) from None
 
 
@@ -149,8 +170,16 @@ def _facts(request: BookingRequest, now: datetime) -> _Facts:
     return _Facts(replay_id, patient_id, bool(cleared), future or 0, holds_now or 0, bool(overdue))
 
 
-def _before_placing(request: BookingRequest, facts: _Facts, *, hold: bool, actor, now) -> None:
+def _before_placing(
+    request: BookingRequest,
+    facts: _Facts,
+    *,
+    hold: bool,
+    actor,
+    now,
+    policy: ClinicPolicy | None = None,
+) -> None:
     """The online caps, and expiring what ran out, once per transaction before any insert."""
     if request.source is BookingSource.ONLINE:
-        _refuse_hold_squatting(facts, hold=hold)
+        _refuse_hold_squatting(facts, hold=hold, policy=policy)
     holds.expire_overdue(now=now, actor=Actor.system(), known_overdue=facts.overdue)

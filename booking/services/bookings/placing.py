@@ -24,6 +24,7 @@ from booking.models import (
     Service,
     Therapist,
 )
+from booking.policy import ClinicPolicy
 from booking.scheduling import bookings_per_therapist, choose_room, choose_therapist
 from booking.services import audit, availability, patients, reasons, recheck, screening
 from booking.services.audit import Actor
@@ -35,6 +36,7 @@ from booking.services.bookings.common import (
     hold_expiry_for,
     policy_snapshot,
 )
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 
 if TYPE_CHECKING:
@@ -107,11 +109,18 @@ def checked_service(request: BookingRequest):
     return service, option
 
 
-def decide(request: BookingRequest, service: Service, facts: _Facts, now: datetime) -> Decision:
+def decide(
+    request: BookingRequest,
+    service: Service,
+    facts: _Facts,
+    now: datetime,
+    *,
+    policy: ClinicPolicy | None = None,
+) -> Decision:
     """Run the screen and apply the patient's clearances (see :class:`Decision`)."""
     # Without a valid clearance nothing binds or covers: both look-ups are skipped.
     cleared = facts.cleared
-    assessment, clearance = _screen(request, service, now, cleared=cleared)
+    assessment, clearance = _screen(request, service, now, cleared=cleared, policy=policy)
     restricted = cleared and _restriction_override(request, service, now)
     if restricted or clearance is None:
         return Decision(assessment, None, None, restricted)
@@ -133,6 +142,7 @@ def place(
     course_id: int | None = None,
     session: int | None = None,
     hold_expires_at: datetime | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> Placed:
     """Re-check ``start`` and insert the booking, its intake and its audit row.
 
@@ -140,9 +150,10 @@ def place(
     policy for the re-check (a course's later sessions lie past the horizon); a course's
     session gets ``course_id`` and ``session``, and may be given its own hold expiry.
     """
+    policy = policy or current_policy()
     override = bool(request.override_reason.strip())
     hold = decision.holds(start)
-    earliest = availability.hold_start_bound(now) if hold else None
+    earliest = availability.hold_start_bound(now, policy=policy) if hold else None
     seen.append((None, earliest))
     check = recheck.at(
         service.id,
@@ -154,6 +165,7 @@ def place(
         earliest_start=earliest,
         override=override,
         rules=rules,
+        policy=policy,
     )
     seen[-1] = (check, earliest)
     slot, window = check.slot, check.window
@@ -162,8 +174,9 @@ def place(
     if request.therapist_id is not None:
         therapist_id = request.therapist_id
     else:
-        zone = availability.clinic_zone()
-        counts = bookings_per_therapist(window.bookings, _local_day(start), tz=zone, now=now)
+        counts = bookings_per_therapist(
+            window.bookings, _local_day(start, policy), tz=policy.zone, now=now
+        )
         therapist_id = choose_therapist(slot.therapist_ids, counts, window.positions)
     room_id = choose_room(window.room_ids, window.bookings, slot.start, slot.busy_until, now)
     if room_id is None:  # the re-check already promised a room; belt and braces
@@ -184,10 +197,12 @@ def place(
         duration_minutes=option.minutes,
         price_pence=option.price_pence,
         status=BookingStatus.HELD if hold else BookingStatus.CONFIRMED,
-        hold_expires_at=(hold_expires_at or hold_expiry_for(now, slot.start)) if hold else None,
+        hold_expires_at=(hold_expires_at or hold_expiry_for(now, slot.start, policy=policy))
+        if hold
+        else None,
         confirmed_at=None if hold else now,
         source=request.source,
-        policy_snapshot=policy_snapshot(),
+        policy_snapshot=policy_snapshot(policy),
         ics_sequence=0,
         form_key=request.form_key,
         contact_name=request.name,
@@ -236,11 +251,17 @@ def place(
     return Placed(booking, _therapist_name(window, therapist_id), hold)
 
 
-def count_screen(request: BookingRequest, decision: Decision, now: datetime) -> None:
+def count_screen(
+    request: BookingRequest,
+    decision: Decision,
+    now: datetime,
+    *,
+    policy: ClinicPolicy | None = None,
+) -> None:
     if request.count_screen and decision.assessment is not None:
         # Last: the day's counter is one row every booking that day updates, and its
         # lock is held from here to the commit.
-        screening.count_outcome(decision.assessment.outcome, now=now)
+        screening.count_outcome(decision.assessment.outcome, now=now, policy=policy)
 
 
 def load_service(service_id: int) -> Service | None:

@@ -10,9 +10,8 @@ alternatives the patient may accept explicitly.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from booking.services.audit import Actor
 from booking.services.bookings import placing
 from booking.services.bookings.common import UNKNOWN_MESSAGE, BookingRequest, _TakenSignal
 from booking.services.bookings.making import _before_placing, _facts
+from booking.services.clinic_settings import current_policy
 from booking.services.courses.planning import check_cadence, course_rules, plan, sessions_of
 from booking.services.errors import BookingError
 from booking.services.locking import OutcomeUnknown, reading, run_in_write_transaction
@@ -220,8 +220,7 @@ def _hold_until(decision: placing.Decision, start: datetime, now: datetime) -> d
     """
     if decision.restricted or decision.covered_by is None or not decision.holds(start):
         return None
-    before = timedelta(hours=current_app.config["HOLD_HOURS_BEFORE_START"])
-    return max(start - before, now)
+    return max(start - current_policy().hold_before_start, now)
 
 
 def _course_taken(request: CourseRequest, failed: list[int], *, now: datetime) -> CourseTaken:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, FollowUp, FollowUpToken, MessageKind
 from booking.notify import outbox
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import write_transaction
 from booking.tokens import new_token, token_hash
 
@@ -26,7 +26,7 @@ LATEST_HOURS = 48
 
 def delay() -> timedelta:
     """How long after a session ends its follow-up is sent (the admin's setting, bounded)."""
-    hours = int(current_app.config["FOLLOW_UP_DELAY_HOURS"])
+    hours = current_policy().follow_up_delay_hours
     return timedelta(hours=min(max(hours, EARLIEST_HOURS), LATEST_HOURS))
 
 
@@ -35,7 +35,7 @@ def dedupe_key(booking_id: int) -> str:
 
 
 def _due(now: datetime) -> list[Booking]:
-    latest = timedelta(days=int(current_app.config["FOLLOW_UP_LATEST_DAYS"]))
+    latest = timedelta(days=current_policy().follow_up_latest_days)
     has_follow_up = select(FollowUp.id).where(FollowUp.booking_id == Booking.id)
     return list(
         db.session.scalars(
@@ -58,7 +58,7 @@ def queue_due(now: datetime) -> int:
     Only completed sessions (never cancelled, no-show or still-arrived ones). A patient
     without an email address gets the row (so the job does not look again) and no message.
     """
-    link_days = timedelta(days=int(current_app.config["FOLLOW_UP_LINK_DAYS"]))
+    link_days = timedelta(days=current_policy().follow_up_link_days)
     queued = 0
     with write_transaction():
         for booking in _due(now):

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
-
 from booking.extensions import db
 from booking.intake import ScreenAnswers, parse_answers
 from booking.models import Booking, OfferState, WaitlistEntry, WaitlistOffer
 from booking.services import availability, bookings
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 
 ENDED_MESSAGE = (
@@ -29,7 +28,7 @@ CLAIMED_MESSAGE = "This time has already been claimed."
 
 def screen_is_stale(entry: WaitlistEntry, now: datetime) -> bool:
     """Say whether the screen answered at joining is too old to book on without asking again."""
-    days = int(current_app.config["WAITLIST_SCREEN_MAX_AGE_DAYS"])
+    days = current_policy().waitlist_screen_max_age_days
     return entry.screened_at is None or entry.screened_at + timedelta(days=days) < now
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from booking.extensions import db
@@ -19,8 +18,10 @@ from booking.models import (
     WaitlistToken,
 )
 from booking.notify import waitlist_mail
+from booking.policy import ClinicPolicy
 from booking.services import audit, availability, patients, reservations
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.locking import run_in_write_transaction
 from booking.tokens import looks_like_token, new_token, token_hash
@@ -80,14 +81,17 @@ def open_offer(entry: WaitlistEntry) -> WaitlistOffer | None:
     )
 
 
-def range_problem(first_day: date, last_day: date, *, now: datetime) -> tuple[str, str] | None:
+def range_problem(
+    first_day: date, last_day: date, *, now: datetime, policy: ClinicPolicy | None = None
+) -> tuple[str, str] | None:
     """Say which day of a wish is wrong, and why: ``(field, message)``, or None when the
     range runs from today or later to the horizon at most, the first day before the last.
 
     The one rule for every way of joining (the web form, the API) and of changing a wish.
     """
-    today = now.astimezone(availability.clinic_zone()).date()
-    horizon = today + timedelta(days=int(current_app.config["BOOKING_HORIZON_DAYS"]))
+    policy = policy or current_policy()
+    today = now.astimezone(policy.zone).date()
+    horizon = today + timedelta(days=policy.horizon_days)
     message = f"Please choose dates from today to {horizon:%-d %B %Y}, the first before the last."
     if first_day < today:
         return "first_day", message
@@ -96,7 +100,9 @@ def range_problem(first_day: date, last_day: date, *, now: datetime) -> tuple[st
     return None
 
 
-def check_wish(request: JoinRequest, now: datetime) -> Service:
+def check_wish(
+    request: JoinRequest, now: datetime, *, policy: ClinicPolicy | None = None
+) -> Service:
     service = db.session.get(Service, request.service_id)
     if service is None or not service.active:
         raise BookingError("unknown_service", "That treatment is not available.", field="service")
@@ -104,7 +110,7 @@ def check_wish(request: JoinRequest, now: datetime) -> Service:
         raise BookingError(
             "unknown_duration", "That length is not offered for this treatment.", field="minutes"
         )
-    if problem := range_problem(request.first_day, request.last_day, now=now):
+    if problem := range_problem(request.first_day, request.last_day, now=now, policy=policy):
         field, message = problem
         raise BookingError("bad_range", message, field=field)
     if any(not 0 <= d <= 6 for d in request.weekdays):
@@ -114,7 +120,9 @@ def check_wish(request: JoinRequest, now: datetime) -> Service:
     return service
 
 
-def join(request: JoinRequest, *, actor: Actor, now: datetime) -> tuple[WaitlistEntry, str]:
+def join(
+    request: JoinRequest, *, actor: Actor, now: datetime, policy: ClinicPolicy | None = None
+) -> tuple[WaitlistEntry, str]:
     """Put a wish on the waitlist; return the entry and its link's token.
 
     The pain screen is assessed by the booking verb's own rules: answers that would book
@@ -123,7 +131,8 @@ def join(request: JoinRequest, *, actor: Actor, now: datetime) -> tuple[Waitlist
     """
     from booking.services import bookings
 
-    service = check_wish(request, now)
+    policy = policy or current_policy()
+    service = check_wish(request, now, policy=policy)
     probe = bookings.BookingRequest(
         service_id=service.id,
         minutes=request.minutes,
@@ -134,9 +143,10 @@ def join(request: JoinRequest, *, actor: Actor, now: datetime) -> tuple[Waitlist
         screen=request.screen,
         source=request.source,
     )
-    assessment, covered_by = bookings._assess(probe, service, now)  # the booking flow's screen
+    # The booking flow's screen
+    assessment, covered_by = bookings._assess(probe, service, now, policy=policy)
     needs_clearance = assessment is not None and assessment.needs_clearance and covered_by is None
-    cap = int(current_app.config["WAITLIST_MAX_ENTRIES_PER_EMAIL"])
+    cap = policy.waitlist_max_entries_per_email
 
     def attempt():
         waiting = db.session.scalar(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,16 +27,17 @@ from booking.notify import waitlist_mail
 from booking.scheduling import bookings_per_therapist, choose_room, choose_therapist
 from booking.services import audit, availability, holds, reservations
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import run_in_write_transaction, write_transaction
 from booking.waitlist import FreeTime, Wish, assign, offer_expiry
 
 
 def _offer_length() -> timedelta:
-    return timedelta(minutes=int(current_app.config["WAITLIST_OFFER_MINUTES"]))
+    return timedelta(minutes=current_policy().waitlist_offer_minutes)
 
 
 def _min_notice() -> timedelta:
-    return timedelta(minutes=int(current_app.config["BOOKING_MIN_NOTICE_MINUTES"]))
+    return timedelta(minutes=current_policy().min_notice_minutes)
 
 
 def end_finished_entries(*, now: datetime) -> int:

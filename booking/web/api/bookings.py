@@ -25,6 +25,7 @@ from booking.notify.settings import manage_url
 from booking.services import availability, bookings, clearance, screening
 from booking.services.audit import Actor
 from booking.services.bookings import BookingRequest
+from booking.services.clinic_settings import current_policy
 from booking.web.api.common import (
     BAD_BODY,
     NOT_JSON,
@@ -147,7 +148,7 @@ def create_booking():
         screen=answers,
         count_screen=True,
     )
-    result = bookings.book(wanted, actor=Actor.patient(), now=now)
+    result = bookings.book(wanted, actor=Actor.patient(), now=now, policy=current_policy())
     booking = result.booking
     if not result.created:
         # A replay: the key must have been used for this same request.
@@ -204,7 +205,9 @@ def reschedule_booking(token: str):
         fields["start"] = problem
     if body is None or fields:
         raise ApiError(FIX_FIELDS, fields=fields)
-    moved = bookings.reschedule(booking.id, body.start_utc, actor=Actor.patient(), now=now)
+    moved = bookings.reschedule(
+        booking.id, body.start_utc, actor=Actor.patient(), now=now, policy=current_policy()
+    )
     return send(BookingResponse(booking=booking_out(moved, now)))
 
 
@@ -230,7 +233,7 @@ def cancel_booking(token: str):
     if fields:
         raise ApiError(FIX_FIELDS, fields=fields)
     now = clock.now()
-    cancelled = bookings.cancel(booking.id, actor=Actor.patient(), now=now)
+    cancelled = bookings.cancel(booking.id, actor=Actor.patient(), now=now, policy=current_policy())
     return send(BookingResponse(booking=booking_out(cancelled, now)))
 
 
@@ -274,7 +277,9 @@ def attest_clearance(token: str):
         restrictions=body.restrictions,
         truthful=body.truthful,
     )
-    done = clearance.attest(booking.id, statement, actor=Actor.patient(), now=now)
+    done = clearance.attest(
+        booking.id, statement, actor=Actor.patient(), now=now, policy=current_policy()
+    )
     return send(
         ClearanceResponse(
             result=done.result,

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
@@ -27,6 +27,7 @@ from booking.intake import (
 )
 from booking.models import Booking, BookingStatus, Service, Therapist
 from booking.services import availability, bookings, catalog, screening
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import write_transaction
 from booking.web.api.errors import ApiError
 from booking.web.api.schemas import (
@@ -161,8 +162,8 @@ def stopped(assessment: Assessment, now: datetime):
     with write_transaction():
         screening.count_outcome(assessment.outcome, now=now)
     numbers = {
-        "emergency_number": current_app.config["CLINIC_EMERGENCY_NUMBER"],
-        "urgent_number": current_app.config["CLINIC_URGENT_NUMBER"],
+        "emergency_number": current_policy().emergency_number,
+        "urgent_number": current_policy().urgent_number,
     }
     parts = outcome_text(assessment, **numbers)
     if assessment.outcome is not Outcome.EMERGENCY:

@@ -20,6 +20,7 @@ from booking.intake import assess
 from booking.models import OfferState, WaitlistEntry, WaitlistOffer
 from booking.services import availability, screening
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError, Reason
 from booking.services.waitlist import claims, entries
 from booking.web.api.common import (
@@ -137,7 +138,7 @@ def join_waitlist():
     if key and (done := _by_form_key(key)) is not None:
         return _replay(done, wanted, now)
     try:
-        entry, token = entries.join(wanted, actor=Actor.patient(), now=now)
+        entry, token = entries.join(wanted, actor=Actor.patient(), now=now, policy=current_policy())
     except IntegrityError:  # the same key sent twice at once: the other request made it
         db.session.rollback()
         done = _by_form_key(key) if key else None

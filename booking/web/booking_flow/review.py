@@ -12,6 +12,7 @@ from booking.models import BookingSource
 from booking.notify import settings
 from booking.services import availability, bookings
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.web import drafts, limits
 from booking.web.booking_flow import steps
@@ -67,7 +68,9 @@ def review():
             screen=steps.screen(data),
         )
         try:
-            result = bookings.book(request_, actor=Actor.patient(), now=clock.now())
+            result = bookings.book(
+                request_, actor=Actor.patient(), now=clock.now(), policy=current_policy()
+            )
         except BookingError as refusal:
             if refusal.reason != "taken":
                 # The screen or the treatment no longer fits: go back to where it's fixed.

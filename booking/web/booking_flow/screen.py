@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from booking import clock
 from booking.intake import (
@@ -19,6 +19,7 @@ from booking.intake import (
     parse_answers,
 )
 from booking.services import catalog, screening
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import write_transaction
 from booking.web import drafts
 from booking.web.booking_flow import steps
@@ -88,8 +89,8 @@ def _screen_outcome(data: dict, answers: ScreenAnswers):
     if not assessment.makes_booking:
         paragraphs = outcome_text(
             assessment,
-            emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
-            urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
+            emergency_number=current_policy().emergency_number,
+            urgent_number=current_policy().urgent_number,
         )
         return render_template(
             "booking/screen_outcome.html",

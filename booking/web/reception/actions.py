@@ -33,6 +33,7 @@ from booking.services import (
     visits,
 )
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.web import picker
 from booking.web.reception import bp, free_times
@@ -260,7 +261,12 @@ def cancel(ref: str):
         form,
         "cancel_form",
         lambda: bookings.cancel(
-            booking.id, actor=staff_actor(), now=current_time(), enforce_cutoff=False, notify=notify
+            booking.id,
+            actor=staff_actor(),
+            now=current_time(),
+            enforce_cutoff=False,
+            notify=notify,
+            policy=current_policy(),
         ),
         "Booking cancelled." + (" The patient will get an email." if notify else ""),
     )
@@ -275,7 +281,11 @@ def extend_hold(ref: str):
         form,
         "extend_form",
         lambda: clearance.extend_hold(
-            booking.id, reason=form.reason.data, actor=staff_actor(), now=current_time()
+            booking.id,
+            reason=form.reason.data,
+            actor=staff_actor(),
+            now=current_time(),
+            policy=current_policy(),
         ),
         "Hold extended.",
     )
@@ -294,7 +304,9 @@ def record_clearance(ref: str):
         restriction_ticks=tuple(form.restriction_ticks.data or ()),
     )
     try:
-        result = clearance.attest(booking.id, statement, actor=staff_actor(), now=current_time())
+        result = clearance.attest(
+            booking.id, statement, actor=staff_actor(), now=current_time(), policy=current_policy()
+        )
     except BookingError as refusal:
         show_refusal(form, refusal)
         return _render_booking(booking, 409, clearance_form=form)
@@ -368,6 +380,7 @@ def move(ref: str):
                     therapist_id=int_or_none(form.therapist.data),
                     override_reason=form.override_reason.data if override else "",
                     notify=bool(form.notify.data),
+                    policy=current_policy(),
                 )
             except BookingError as refusal:
                 show_refusal(form, refusal, override=override)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from booking import clock
@@ -22,6 +22,7 @@ from booking.models import Booking, BookingStatus, StaffRole, Therapist
 from booking.scheduling.localtime import boundary_to_utc, local_midnight, wall_to_utc
 from booking.services import reception_queries as queries
 from booking.services.availability import clinic_zone
+from booking.services.clinic_settings import current_policy
 from booking.web.reception import bp
 
 DAY_MINUTES = 24 * 60
@@ -301,7 +302,7 @@ def _scope() -> list[int] | None:
 
 
 def _step() -> int:
-    return int(current_app.config["BOOKING_SLOT_MINUTES"])
+    return current_policy().slot_minutes
 
 
 # ---- pages ----------------------------------------------------------------------------------

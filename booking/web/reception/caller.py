@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, flash, render_template, request
+from flask import flash, render_template, request
 from sqlalchemy import or_, select
 
 from booking.extensions import db
@@ -22,6 +22,7 @@ from booking.intake import (
 )
 from booking.models import BookingSource, BookingStatus, Patient
 from booking.services import bookings, catalog, screening
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.locking import write_transaction
 from booking.services.waitlist import desk
@@ -179,8 +180,8 @@ def _book_for_caller(form: NewBookingForm, screen):
             screening.count_outcome(assessment.outcome, now=now)
         paragraphs = outcome_text(
             assessment,
-            emergency_number=current_app.config["CLINIC_EMERGENCY_NUMBER"],
-            urgent_number=current_app.config["CLINIC_URGENT_NUMBER"],
+            emergency_number=current_policy().emergency_number,
+            urgent_number=current_policy().urgent_number,
         )
         return render_template(
             "reception/new_booking.html",
@@ -226,6 +227,7 @@ def _book_for_caller(form: NewBookingForm, screen):
             ),
             actor=staff_actor(),
             now=now,
+            policy=current_policy(),
         )
     except BookingError as refusal:
         show_refusal(form, refusal, override=override)

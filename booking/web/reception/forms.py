@@ -31,6 +31,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from booking import validation
 from booking.services import reasons
 from booking.services.clearance import RESTRICTION_TICKS
+from booking.services.clinic_settings import current_policy
 from booking.web.forms import LIMITS, _check
 from booking.web.forms import choices as web_choices
 from booking.web.picker import parse_start
@@ -45,7 +46,7 @@ def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
 
 def local_instant(day: date, clock_time: time) -> datetime | None:
     """Return ``day`` at ``clock_time`` in the clinic's zone, or None if that time is skipped."""
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    zone = current_policy().zone
     moment = datetime.combine(day, clock_time, zone)
     round_trip = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
     if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):

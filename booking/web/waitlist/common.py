@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 from flask import (
     abort,
-    current_app,
     request,
 )
 
 from booking import clock
 from booking.models import Service, WaitlistEntry
 from booking.services import availability, catalog
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.waitlist import entries
 from booking.web.forms import choices
@@ -32,7 +32,7 @@ def today() -> date:
 
 
 def horizon() -> date:
-    return today() + timedelta(days=int(current_app.config["BOOKING_HORIZON_DAYS"]))
+    return today() + timedelta(days=current_policy().horizon_days)
 
 
 def therapist_choices(form: WishForm, service: Service) -> None:

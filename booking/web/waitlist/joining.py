@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,6 +23,7 @@ from booking.models import Booking, Intake
 from booking.notify.settings import public_url
 from booking.services import availability, bookings, manage_links
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.waitlist import answers, entries
 from booking.web import drafts
@@ -84,7 +84,9 @@ def join():
         if same is not None:  # the same form sent twice: the first entry, a fresh link
             return _show_joined(same.public_id, answers.reissue_link(same.id, now=now))
         try:
-            entry, token = entries.join(wish, actor=Actor.patient(), now=now)
+            entry, token = entries.join(
+                wish, actor=Actor.patient(), now=now, policy=current_policy()
+            )
         except BookingError as refusal:
             if refusal.field == "screen":
                 flash(refusal.message, "error")
@@ -100,7 +102,7 @@ def join():
         form=form,
         choice=choice,
         horizon=horizon(),
-        cap=current_app.config["WAITLIST_MAX_ENTRIES_PER_EMAIL"],
+        cap=current_policy().waitlist_max_entries_per_email,
     ), status
 
 
@@ -186,7 +188,9 @@ def earlier(token: str):
                 booking_id=booking.id,
             )
             try:
-                entry, entry_token = entries.join(wish, actor=Actor.patient(), now=now)
+                entry, entry_token = entries.join(
+                    wish, actor=Actor.patient(), now=now, policy=current_policy()
+                )
             except BookingError as refusal:
                 show_refusal(form, refusal)
                 status = 409 if refusal.reason == "waitlist_cap" else 400

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, StaffUser
 from booking.models.booking import REFERENCE_LENGTH
+from booking.services.clinic_settings import current_policy
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.forms import AuditFilterForm, choices
 
@@ -31,7 +31,7 @@ def audit_log():
     query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     valid = form.validate()
     if valid:
-        zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+        zone = current_policy().zone
         action = (form.action.data or "").strip()
         if action:
             query = query.where(AuditEvent.action.like(f"{_escape_like(action)}%", escape="\\"))

@@ -14,7 +14,7 @@ import unicodedata
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +22,7 @@ from booking import clock
 from booking.extensions import db
 from booking.models import Booking
 from booking.services.audit import record
+from booking.services.clinic_settings import current_policy
 from booking.services.locking import write_transaction
 from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor
@@ -87,7 +88,7 @@ def export_bookings():
     form = ExportForm(request.args)
     if not form.validate():
         return render_template("reception/admin/export.html", form=form), 400
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    zone = current_policy().zone
     first, last = form.date_from.data, form.date_to.data
     start = datetime.combine(first, time(0), zone)
     end = datetime.combine(last + timedelta(days=1), time(0), zone)

@@ -1,27 +1,19 @@
 """Admin: clinic settings (policy, holds, screen thresholds, emergency numbers).
 
-Also installs the per-request overlay of saved settings onto ``app.config`` (see
-``booking.services.clinic_settings`` for why that is safe with several workers).
+Saved values are in force from the next request in every worker (see
+``booking.services.clinic_settings``).
 """
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from booking import clock
 from booking.services import clinic_settings
-from booking.web.reception import admin_bp, bp
+from booking.web.reception import admin_bp
 from booking.web.reception.admin.common import actor
-
-
-@bp.before_app_request
-def _overlay_saved_settings() -> None:
-    # Static files need no policy; everything else sees the saved values.
-    if request.endpoint == "static":
-        return
-    clinic_settings.apply_saved_settings(current_app._get_current_object())
 
 
 def _settings_form_class() -> type[FlaskForm]:
@@ -44,7 +36,7 @@ SettingsForm = _settings_form_class()
 @admin_bp.route("/settings", methods=["GET", "POST"])
 def settings():
     app = current_app._get_current_object()
-    current = clinic_settings.current_values(app)
+    current = clinic_settings.current_values()
     form = SettingsForm(data={key.lower(): value for key, value in current.items()})
     status = 200
     if form.validate_on_submit():
