@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from booking import registration
 from booking.extensions import db
@@ -258,7 +258,8 @@ def decide(
     """A therapist or admin approves or refuses a clearance given with restrictions.
 
     Approve -> confirmed (refused if the service conflicts with the restrictions);
-    refuse -> released at no charge.
+    refuse -> released at no charge. The decision is a compare-and-set on the clearance
+    still being pending: raises BookingError("not_pending") when none is (any more).
     """
     if not approve:
         reason = reasons.check_reason(reason)
@@ -277,9 +278,21 @@ def decide(
                 "This service uses deep pressure, which the restrictions rule out; move the "
                 "patient to a gentler service first.",
             )
-        clearance.approval = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
-        clearance.approved_by_staff_id = actor.staff_user_id
-        clearance.approved_at = now
+        # Compare-and-set: only a clearance still pending is decided, so of two staff
+        # deciding at once exactly one does; the other is told nothing is waiting.
+        decided = db.session.execute(
+            update(Clearance)
+            .where(Clearance.id == clearance.id, Clearance.approval == ApprovalState.PENDING)
+            .values(
+                approval=ApprovalState.APPROVED if approve else ApprovalState.REFUSED,
+                approved_by_staff_id=actor.staff_user_id,
+                approved_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if decided != 1:
+            raise BookingError("not_pending", "There is no clearance waiting for approval.")
+        db.session.expire(clearance)
         if approve:
             transitions.apply(current, moves.CONFIRM, actor=actor, now=now, by="approval")
         else:

@@ -13,6 +13,7 @@ from booking.models import (
     AuditEvent,
     Booking,
     BookingStatus,
+    Clearance,
     ClearanceOutcome,
     ClearanceSource,
     ClinicianKind,
@@ -357,3 +358,39 @@ def test_the_manage_page_offers_clearance_only_while_it_can_be_accepted(clinic):
         service, therapist, fine(), start=FRIDAY_10 + timedelta(hours=3), email="c@example.org"
     )
     assert not clearance.can_attest(confirmed, NOW)
+
+
+@pytest.mark.committed
+def test_two_staff_deciding_one_restricted_clearance_at_once_make_one_decision(app, clinic):
+    service, _, therapist = clinic
+    booking_id = book(service, therapist, severe()).id
+    clearance.attest(
+        booking_id,
+        cleared(ClearanceOutcome.CLEARED_WITH_RESTRICTIONS, ticks=("avoid_area",)),
+        actor=Actor.patient(),
+        now=NOW,
+    )
+    db.session.commit()
+
+    def work(i):
+        clearance.decide(
+            booking_id,
+            approve=i % 2 == 0,
+            actor=Actor.staff(None),
+            now=NOW,
+            reason="The restrictions do not fit the treatment planned",
+        )
+
+    outcomes = race(app, work, 6)
+    assert outcomes["ok"] == 1
+    assert outcomes["not_pending"] == 5
+    db.session.rollback()
+    (decided,) = db.session.scalars(select(Clearance).where(Clearance.booking_id == booking_id))
+    final = db.session.get(Booking, booking_id)
+    # One decision, and the booking moved once, the way that decision says.
+    if decided.approval is ApprovalState.APPROVED:
+        assert final.status is BookingStatus.CONFIRMED
+    else:
+        assert decided.approval is ApprovalState.REFUSED
+        assert final.status is BookingStatus.RELEASED
+    assert final.ics_sequence == 1
