@@ -69,6 +69,12 @@ def test_starts_in_production_with_a_real_key(instance_dir, monkeypatch):
     assert not app.testing and not app.debug
 
 
+def test_refuses_to_start_with_a_clinic_policy_that_cannot_be_used(instance_dir, monkeypatch):
+    monkeypatch.setenv("FLASK_CLINIC_TIMEZONE", "Europe/Atlantis")
+    with pytest.raises(ConfigurationError, match="CLINIC_TIMEZONE"):
+        create_app({"TESTING": True})
+
+
 def test_development_key_is_allowed_when_debugging(instance_dir, monkeypatch):
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app()
