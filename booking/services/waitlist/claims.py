@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from booking.extensions import db
 from booking.intake import ScreenAnswers, parse_answers
 from booking.models import Booking, OfferState, WaitlistEntry, WaitlistOffer
+from booking.policy import ClinicPolicy
 from booking.services import availability, bookings
 from booking.services.audit import Actor
 from booking.services.clinic_settings import current_policy
@@ -26,13 +27,17 @@ ENDED_MESSAGE = (
 CLAIMED_MESSAGE = "This time has already been claimed."
 
 
-def screen_is_stale(entry: WaitlistEntry, now: datetime) -> bool:
+def screen_is_stale(
+    entry: WaitlistEntry, now: datetime, *, policy: ClinicPolicy | None = None
+) -> bool:
     """Say whether the screen answered at joining is too old to book on without asking again."""
-    days = current_policy().waitlist_screen_max_age_days
+    days = (policy or current_policy()).waitlist_screen_max_age_days
     return entry.screened_at is None or entry.screened_at + timedelta(days=days) < now
 
 
-def next_free_times(offer: WaitlistOffer, *, now: datetime, limit: int = 5) -> list:
+def next_free_times(
+    offer: WaitlistOffer, *, now: datetime, limit: int = 5, policy: ClinicPolicy | None = None
+) -> list:
     """The free starts nearest the ended offer's, for the kind "offer ended" answer.
 
     The offered start itself is left out: the patient let it go (or it ran out and is the
@@ -40,20 +45,24 @@ def next_free_times(offer: WaitlistOffer, *, now: datetime, limit: int = 5) -> l
     would hold the booking sees only starts that leave the day needed to get cleared.
     """
     entry = offer.entry
+    policy = policy or current_policy()
+    bound = availability.hold_start_bound(now, policy=policy) if entry.needs_clearance else None
     found = bookings.nearest_alternatives(
         offer.service,
         offer.minutes,
         offer.starts_at,
         now=now,
         therapist_id=entry.therapist_id,
-        earliest_start=availability.hold_start_bound(now) if entry.needs_clearance else None,
+        earliest_start=bound,
         limit=limit + 1,
+        policy=policy,
     )
     return [s for s in found if s.start != offer.starts_at][:limit]
 
 
-def _ended(offer: WaitlistOffer, now: datetime) -> BookingError:
-    return BookingError("offer_ended", ENDED_MESSAGE, alternatives=next_free_times(offer, now=now))
+def _ended(offer: WaitlistOffer, now: datetime, policy: ClinicPolicy) -> BookingError:
+    alternatives = next_free_times(offer, now=now, policy=policy)
+    return BookingError("offer_ended", ENDED_MESSAGE, alternatives=alternatives)
 
 
 def claim(
@@ -63,6 +72,7 @@ def claim(
     actor: Actor,
     form_key: str | None = None,
     screen: ScreenAnswers | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> Booking:
     """Book (or move the entry's booking to) the offered time; return the booking.
 
@@ -70,6 +80,7 @@ def claim(
     ``WAITLIST_SCREEN_MAX_AGE_DAYS``. Raises BookingError("offer_ended" | "offer_claimed" |
     "screen_required" | any refusal of the booking verb).
     """
+    policy = policy or current_policy()
     offer = db.session.get(WaitlistOffer, offer_id)
     if offer is None:
         raise BookingError("not_found", "We couldn't find that offer.")
@@ -79,9 +90,9 @@ def claim(
             return done  # the same confirmation sent twice
         raise BookingError("offer_claimed", CLAIMED_MESSAGE)
     if offer.state is not OfferState.OPEN or offer.expires_at <= now:
-        raise _ended(offer, now)
+        raise _ended(offer, now, policy)
     if screen is None:
-        if screen_is_stale(entry, now):
+        if screen_is_stale(entry, now, policy=policy):
             raise BookingError(
                 "screen_required",
                 "It has been a while since you answered the health questions: "
@@ -99,6 +110,7 @@ def claim(
                 now=now,
                 therapist_id=offer.therapist_id,
                 reservation_id=reservation_id,
+                policy=policy,
             )
         else:
             booking = bookings.book(
@@ -117,6 +129,7 @@ def claim(
                 ),
                 actor=actor,
                 now=now,
+                policy=policy,
             ).booking
     except BookingError as refusal:
         if refusal.reason != "taken":
@@ -125,5 +138,5 @@ def claim(
         offer = db.session.get(WaitlistOffer, offer_id, populate_existing=True)
         if offer.state is OfferState.CLAIMED:
             raise BookingError("offer_claimed", CLAIMED_MESSAGE) from None
-        raise _ended(offer, now) from None
+        raise _ended(offer, now, policy) from None
     return booking

@@ -230,7 +230,12 @@ def claim_offer(token: str, offer: str):
     key = form_key(idempotency_key(body.idempotency_key))
     try:
         booking = claims.claim(
-            found.id, now=now, actor=Actor.patient(), form_key=key, screen=screen
+            found.id,
+            now=now,
+            actor=Actor.patient(),
+            form_key=key,
+            screen=screen,
+            policy=current_policy(),
         )
     except BookingError as refusal:
         if refusal.reason == Reason.OFFER_ENDED:

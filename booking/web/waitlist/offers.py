@@ -18,6 +18,7 @@ from booking.intake import CONSENT_TEXT, QUESTIONS, ScreenError, parse_answers
 from booking.models import OfferState, WaitlistEntry, WaitlistOffer
 from booking.services import bookings
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.services.waitlist import answers, claims, entries
 from booking.web import drafts
@@ -115,7 +116,12 @@ def claim(token: str, ref: str):
             return _render_offer(entry, offer, token, form, status=400, screen_errors=errors)
     try:
         booking = claims.claim(
-            offer.id, now=now, actor=Actor.patient(), form_key=form.form_key.data, screen=screen
+            offer.id,
+            now=now,
+            actor=Actor.patient(),
+            form_key=form.form_key.data,
+            screen=screen,
+            policy=current_policy(),
         )
     except BookingError as refusal:
         if refusal.reason in ("offer_ended", "offer_claimed", "taken"):
