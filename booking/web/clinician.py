@@ -13,9 +13,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from booking import clock
 from booking.models import ClearanceOutcome, ClearanceSource, ClinicianKind, ClinicianLink
 from booking.services import clearance, clinician_links
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.web import limits
 from booking.web.clinician_forms import ClinicianClearanceForm
+from booking.web.filters import validity_words
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician")
 limits.token_lookups(bp)
@@ -58,6 +60,7 @@ def _page(link: ClinicianLink, token: str, form: ClinicianClearanceForm, status:
         booking=link.booking,
         token=token,
         form=form,
+        valid_for=validity_words(current_policy().clearance_valid_days),
     ), status
 
 

@@ -31,6 +31,33 @@ def minutes_to_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+_NUMBERS = (
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+
+
+def validity_words(days: int) -> str:
+    """A clearance's validity as people say it: 182 -> "six months", 28 -> "four weeks"."""
+    if days % 7 == 0 and 1 <= days // 7 <= 12:
+        weeks = days // 7
+        return "one week" if weeks == 1 else f"{_NUMBERS[weeks - 1]} weeks"
+    months = round(days / 30.44)
+    if 1 <= months <= 12 and abs(months * 30.44 - days) <= 3:
+        return "one month" if months == 1 else f"{_NUMBERS[months - 1]} months"
+    return "one day" if days == 1 else f"{days} days"
+
+
 def fromiso(value: str) -> datetime:
     return datetime.fromisoformat(value)
 

@@ -267,3 +267,15 @@ def test_the_therapist_sees_who_cleared_and_their_registration_number(client, ap
     page = therapist.get(intake_url(booking)).get_data(as_text=True)
     assert "Dr Amara Patel (gp), registration number 7654321" in page
     assert "by the clinician, through the link the patient sent" in page
+
+
+def test_the_clinicians_page_says_how_long_the_clinics_clearance_lasts(app, make_app):
+    booking, _ = held_booking()
+    token = clinician_token(booking)
+    assert "every visit this clearance covers (six months)" in app.test_client().get(
+        f"/clinician/{token}"
+    ).get_data(as_text=True)
+    shorter = make_app(CLEARANCE_VALID_DAYS=28)
+    with shorter.app_context():
+        page = shorter.test_client().get(f"/clinician/{token}").get_data(as_text=True)
+    assert "every visit this clearance covers (four weeks)" in page
