@@ -53,6 +53,31 @@ class ChooseTreatmentForm(FlaskForm):
         validate_choice=True,
     )
     therapist = SelectField("Therapist", validate_choice=True, default="")
+    # Only for a treatment offered as a course (``Service.offers_course``); the view checks
+    # that the treatment chosen is one.
+    kind = RadioField(
+        "One session or a course",
+        choices=choices((("single", "A single session"), ("course", "A course of sessions"))),
+        default="single",
+        validators=[Optional()],
+        validate_choice=True,
+    )
+    every_weeks = RadioField(
+        "How often, for a course",
+        choices=choices(
+            (str(n), "Every week" if n == 1 else f"Every {n} weeks") for n in range(1, 5)
+        ),
+        default="1",
+        validators=[Optional()],
+        validate_choice=True,
+    )
+
+
+class CoursePlanForm(FlaskForm):
+    """The course's sessions as planned; a session field per moved session is added by
+    ``booking_flow.course.plan_form``."""
+
+    accept = BooleanField("I accept the changed times shown above")
 
 
 class TimeForm(FlaskForm):

@@ -14,12 +14,18 @@ from booking.web.forms import DetailsForm
 
 def details():
     data = drafts.load()
-    if steps.chosen(data) is None:
+    choice = steps.chosen(data)
+    if choice is None:
         return redirect(url_for("book.choose"))
     if (gate := steps.needs_screen(data)) is not None:
         return gate
+    if (gate := steps.needs_course_fix(data, choice)) is not None:
+        return gate
     if steps.start(data) is None:
         return redirect(url_for("book.time"))
+    wanted = steps.course(data, choice)
+    if wanted is not None and steps.accepted_sessions(data, wanted) is None:
+        return redirect(url_for("book.course"))
     saved = dict(data.get("details") or {})
     if saved.get("date_of_birth"):
         saved["date_of_birth"] = datetime.fromisoformat(saved["date_of_birth"]).date()
@@ -45,5 +51,6 @@ def details():
         "booking/details.html",
         form=form,
         step=steps.step_info("book.details"),
+        course=wanted,
         policy=bookings.policy_snapshot(),
     ), status

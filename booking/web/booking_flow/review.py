@@ -15,7 +15,7 @@ from booking.services.audit import Actor
 from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.web import drafts, limits
-from booking.web.booking_flow import steps
+from booking.web.booking_flow import course_review, steps
 from booking.web.calendar_links import calendar_links
 from booking.web.forms import ConfirmForm, TimeForm
 
@@ -30,11 +30,13 @@ def review():
         done = bookings.find_by_form_key(form.form_key.data)
         if done is not None:
             return _show_booked(done.id, done.public_id, None)
+        if (course_done := course_review.replayed(form.form_key.data)) is not None:
+            return course_done
     data = drafts.load()
     choice = steps.chosen(data)
     if choice is None:
         return redirect(url_for("book.choose"))
-    if (gate := steps.needs_screen(data)) is not None:
+    if (gate := steps.needs_screen(data) or steps.needs_course_fix(data, choice)) is not None:
         return gate
     start = steps.start(data)
     if start is None:
@@ -50,6 +52,17 @@ def review():
         not submitted or form.form_key.data != data.get("form_key")
     )
     form.form_key.data = data.get("form_key")
+    if (wanted := steps.course(data, choice)) is not None:
+        return course_review.review(
+            form,
+            data,
+            choice,
+            wanted,
+            start,
+            details,
+            stale=stale,
+            post=request.method == "POST",
+        )
     error = None
     alternatives = []
     if request.method == "POST" and not stale:

@@ -105,3 +105,75 @@ def needs_screen(data: dict):
 
 def start(data: dict) -> datetime | None:
     return picker.parse_start(data.get("start", "")) if data.get("start") else None
+
+
+@dataclass(frozen=True)
+class CourseChoice:
+    """A course the draft asks for: ``sessions`` sessions, one every ``every_weeks`` weeks."""
+
+    every_weeks: int
+    sessions: int
+
+
+NO_COURSE_MESSAGE = (
+    "{service} is no longer offered as a course. Nothing is booked: choose a single session "
+    "or another treatment."
+)
+BAD_CADENCE_MESSAGE = "Please choose a session every 1, 2, 3 or 4 weeks. Nothing is booked."
+
+
+def course(data: dict, choice: Choice) -> CourseChoice | None:
+    """Return the draft's course, or None for a single session.
+
+    Raises ValueError with a message for the patient when the draft asks for a course that
+    cannot be booked (the treatment no longer offers one, a cadence outside 1-4 weeks).
+    """
+    wanted = data.get("course")
+    if not wanted:
+        return None
+    if not choice.service.offers_course:
+        raise ValueError(NO_COURSE_MESSAGE.format(service=choice.service.name))
+    every = wanted.get("every_weeks") if isinstance(wanted, dict) else None
+    if not isinstance(every, int) or isinstance(every, bool) or not 1 <= every <= 4:
+        raise ValueError(BAD_CADENCE_MESSAGE)
+    return CourseChoice(every, int(choice.service.course_sessions))
+
+
+def needs_course_fix(data: dict, choice: Choice):
+    """Send the patient back to the treatment step when their course can't be booked."""
+    try:
+        course(data, choice)
+    except ValueError as why:
+        flash(str(why), "error")
+        return redirect(url_for("book.choose"))
+    return None
+
+
+def accepted_sessions(
+    data: dict, course_choice: CourseChoice
+) -> list[tuple[datetime, int | None]] | None:
+    """The course's sessions as the patient accepted them: (start, therapist) each.
+
+    None unless they were accepted for the draft's current first time and cadence, one per
+    session of the course as it is now.
+    """
+    accepted = data.get("course_plan")
+    if not isinstance(accepted, dict) or not data.get("start"):
+        return None
+    if accepted.get("first") != data["start"]:
+        return None
+    if accepted.get("every_weeks") != course_choice.every_weeks:
+        return None
+    rows = accepted.get("sessions")
+    if not isinstance(rows, list) or len(rows) != course_choice.sessions:
+        return None
+    sessions = []
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2 or not isinstance(row[0], str):
+            return None
+        when = picker.parse_start(row[0])
+        therapist = row[1]
+        if when is None or not (therapist is None or isinstance(therapist, int)):
+            return None
+        sessions.append((when, therapist))
+    return sessions

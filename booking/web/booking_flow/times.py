@@ -16,7 +16,7 @@ def time():
     choice = steps.chosen(data)
     if choice is None:
         return redirect(url_for("book.choose"))
-    if (gate := steps.needs_screen(data)) is not None:
+    if (gate := steps.needs_screen(data) or steps.needs_course_fix(data, choice)) is not None:
         return gate
     return _render_time(choice, data, TimeForm())
 
@@ -44,6 +44,7 @@ def _render_time(choice: steps.Choice, data: dict, form: TimeForm, *, alternativ
         chosen=data.get("start"),
         alternatives=alternatives,
         held=bound is not None,
+        course=steps.course(data, choice),
         step=steps.step_info("book.time"),
     ), status
 
@@ -53,7 +54,7 @@ def pick_time():
     choice = steps.chosen(data)
     if choice is None:
         return redirect(url_for("book.choose"))
-    if (gate := steps.needs_screen(data)) is not None:
+    if (gate := steps.needs_screen(data) or steps.needs_course_fix(data, choice)) is not None:
         return gate
     form = TimeForm()
     if form.validate_on_submit():
@@ -71,7 +72,10 @@ def pick_time():
         ):
             form.start.errors.append("Sorry, that time is no longer free. Please choose another.")
         else:
-            drafts.save(start=start.astimezone(now.tzinfo).isoformat())
+            # A course's sessions are planned (and accepted) again from the new first time.
+            drafts.save(start=start.astimezone(now.tzinfo).isoformat(), course_plan=None)
+            if data.get("course"):
+                return redirect(url_for("book.course"))
             target = "book.review" if data.get("details") else "book.details"
             return redirect(url_for(target))
     return _render_time(choice, data, form, status=400)

@@ -42,6 +42,9 @@ def choose():
         if wanted and minutes:
             form.option.data = f"{wanted}:{minutes}"
         form.therapist.data = data.get("therapist", "")
+        wanted_course = data.get("course") if isinstance(data.get("course"), dict) else None
+        form.kind.data = "course" if wanted_course else "single"
+        form.every_weeks.data = str((wanted_course or {}).get("every_weeks", 1))
     if form.validate_on_submit():
         slug, _, minutes = form.option.data.partition(":")
         service = next(s for s in services if s.slug == slug)
@@ -52,9 +55,20 @@ def choose():
             )
         elif service.deep_pressure and no_deep_pressure:
             form.option.errors.append(NOT_SUITABLE)
+        elif form.kind.data == "course" and not service.offers_course:
+            form.kind.errors.append(
+                f"{service.name} isn't offered as a course. Choose a single session, or one "
+                "of the treatments offered as a course."
+            )
         else:
+            wants_course = form.kind.data == "course"
             drafts.save(
-                service=slug, minutes=int(minutes), therapist=form.therapist.data, start=None
+                service=slug,
+                minutes=int(minutes),
+                therapist=form.therapist.data,
+                start=None,
+                course={"every_weeks": int(form.every_weeks.data or 1)} if wants_course else None,
+                course_plan=None,
             )
             return redirect(url_for("book.health" if assessment is None else "book.time"))
     return render_template(
@@ -64,4 +78,5 @@ def choose():
         therapists=therapists,
         step=steps.step_info("book.choose"),
         no_deep_pressure=no_deep_pressure,
+        course_services=[s for s in services if s.offers_course],
     ), (400 if form.errors else 200)
