@@ -154,6 +154,33 @@ def test_every_patient_page(camera, server):
     shot.shoot("emergency-advice")
 
 
+def test_the_course_pages(camera, server):
+    """A course booked online: the choice, the first time, the plan, the review, the done page."""
+    page, shot = camera.page, camera
+    page.goto("/book/")
+    page.check("#option-therapeutic-back-massage-60")
+    page.get_by_label("A course of sessions").check()
+    page.get_by_label("Every 2 weeks").check()
+    shot.shoot("book-choose-course")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/book/health")
+    answer_health(page, pain=4)
+    page.wait_for_url("**/book/time")
+    shot.shoot("book-time-course")
+    page.get_by_role("link", name=re.compile("Later")).click()
+    page.locator("button.time-button").first.click()
+    page.wait_for_url("**/book/course")
+    shot.shoot("book-course-plan")
+    if page.locator("#accept").count():
+        page.check("#accept")
+    page.get_by_role("button", name="Continue").click()
+    fill_details(page, name="Cody Course", email=new_email("camera.course"))
+    shot.shoot("book-review-course")
+    page.get_by_role("button", name="Book the course").click()
+    page.wait_for_url("**/book/course/done/**")
+    shot.shoot("book-done-course")
+
+
 def _sign_in(page, email: str, password: str) -> None:
     page.goto("/staff/login")
     page.fill("#email", email)
