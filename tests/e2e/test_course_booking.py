@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from tests.e2e.conftest import PHONE, ROOT, manage_link
 from tests.e2e.flows import answer_health, fill_details, new_email
 from tests.e2e.test_accessibility import Audit
+from tests.e2e.test_keyboard import choose_radio, tab_to
+from tests.e2e.test_screenshots import clinic_closed_for_a_week
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
@@ -160,3 +162,34 @@ def test_the_course_plan_for_the_readme(browser, server):
         page.screenshot(path=str(SCREENSHOTS / "course-plan.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_week_without_any_time_books_nothing_and_is_reached_by_keyboard(page, server):
+    """Chosen by keyboard alone, a course whose second week the clinic is closed."""
+    audit = Audit(page)
+    page.goto("/book/")
+    choose_radio(page, "option", "therapeutic-back-massage:60")
+    choose_radio(page, "kind", "course")
+    choose_radio(page, "every_weeks", "1")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/book/health")
+    answer_health(page, pain=3)
+    page.wait_for_url("**/book/time")
+    with clinic_closed_for_a_week(server) as monday:
+        # The Thursday before: its second session's whole week (Monday to Sunday) is closed.
+        thursday = (monday - timedelta(days=4)).isoformat()
+        page.goto(f"/book/time?from={thursday}&day={thursday}")
+        page.locator("button.time-button").first.click()
+        page.wait_for_url("**/book/course")
+        assert "No time that week" in page.locator("#session-2").inner_text()
+        notice = page.locator("#no-time")
+        assert "There is no free time in the week of session 2. Nothing is booked." in (
+            notice.inner_text()
+        )
+        assert page.get_by_role("button", name="Continue").count() == 0
+        audit.check("course plan, a week without any time")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        notice.get_by_role("link", name="Choose a different first time").click()
+        page.wait_for_url("**/book/time")
+    audit.assert_clean()
