@@ -162,16 +162,17 @@ def test_outlook_calendar_url() -> None:
 
 
 def test_module_is_pure() -> None:
-    """booking/ics.py imports only the standard library and icalendar."""
-    source = Path(ics.__file__).read_text(encoding="utf-8")
+    """booking/ics/ imports only the standard library, icalendar and its own modules."""
     imported: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import"
-            imported.add(node.module or "")
-    roots = {name.split(".")[0] for name in imported}
+    for module in sorted(Path(ics.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, "relative import"
+                imported.add(node.module or "")
+    own = {name for name in imported if name == "booking.ics" or name.startswith("booking.ics.")}
+    roots = {name.split(".")[0] for name in imported - own}
     forbidden = {"flask", "flask_sqlalchemy", "flask_mail", "sqlalchemy", "booking"}
     assert not roots & forbidden, roots & forbidden
     import sys
