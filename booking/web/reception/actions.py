@@ -1,14 +1,15 @@
-"""Reception's actions on one booking: its page, move, cancel, mark, note, the hold actions.
+"""Reception's actions on one booking: its page, cancel, mark, note, the hold actions.
 
 Every handler loads (404), authorises (403), calls one service verb with the signed-in
 staff member as the actor (the verb writes the audit row and, where the patient is told,
 queues the email), then redirects; a refusal (``BookingError``) is shown on the form.
-Reception never sees the pain screen's answers here: only the booking's status.
+Reception never sees the pain screen's answers here: only the booking's status. Moving a
+booking is in ``moving``.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,26 +27,21 @@ from booking.models import (
     StaffUser,
 )
 from booking.services import (
-    availability,
     bookings,
-    catalog,
     clearance,
     visits,
 )
 from booking.services.audit import Actor
 from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
-from booking.web import picker
-from booking.web.reception import bp, free_times
+from booking.web.reception import bp
 from booking.web.reception.forms import (
     CancelBookingForm,
     DecideClearanceForm,
     ExtendHoldForm,
-    MoveForm,
     NoteForm,
     RecordClearanceForm,
     StatusForm,
-    choices,
 )
 from booking.web.reception_guard import requires_role
 
@@ -95,7 +91,7 @@ def current_time():
     return clock.now()
 
 
-def _load(ref: str) -> Booking:
+def load_booking(ref: str) -> Booking:
     booking = db.session.scalar(select(Booking).where(Booking.public_id == ref))
     if booking is None:
         abort(404)
@@ -206,7 +202,7 @@ def _render_booking(booking: Booking, status: int = 200, **forms):
 
 @bp.get("/bookings/<ref>")
 def booking(ref: str):
-    return _render_booking(_load(ref))
+    return _render_booking(load_booking(ref))
 
 
 def _act(booking: Booking, form, form_name: str, call, done: str):
@@ -224,7 +220,7 @@ def _act(booking: Booking, form, form_name: str, call, done: str):
 
 @bp.post("/bookings/<ref>/status")
 def mark(ref: str):
-    booking = _load(ref)
+    booking = load_booking(ref)
     form = StatusForm()
     words = {"arrived": "arrived", "completed": "completed", "no_show": "a no-show"}
     return _act(
@@ -238,7 +234,7 @@ def mark(ref: str):
 
 @bp.post("/bookings/<ref>/notes")
 def add_note(ref: str):
-    booking = _load(ref)
+    booking = load_booking(ref)
     form = NoteForm()
     return _act(
         booking,
@@ -253,7 +249,7 @@ def add_note(ref: str):
 
 @bp.post("/bookings/<ref>/cancel")
 def cancel(ref: str):
-    booking = _load(ref)
+    booking = load_booking(ref)
     form = CancelBookingForm()
     notify = bool(form.notify.data)
     return _act(
@@ -274,7 +270,7 @@ def cancel(ref: str):
 
 @bp.post("/bookings/<ref>/extend")
 def extend_hold(ref: str):
-    booking = _load(ref)
+    booking = load_booking(ref)
     form = ExtendHoldForm()
     return _act(
         booking,
@@ -293,7 +289,7 @@ def extend_hold(ref: str):
 
 @bp.post("/bookings/<ref>/clearance")
 def record_clearance(ref: str):
-    booking = _load(ref)
+    booking = load_booking(ref)
     form = RecordClearanceForm()
     if not form.validate_on_submit():
         return _render_booking(booking, 400, clearance_form=form)
@@ -317,7 +313,7 @@ def record_clearance(ref: str):
 @bp.post("/bookings/<ref>/clearance/decision")
 def decide_clearance(ref: str):
     # Load first (404), then authorise (403): a therapist or an admin only.
-    return _decide(_load(ref))
+    return _decide(load_booking(ref))
 
 
 @requires_role(StaffRole.THERAPIST, StaffRole.ADMIN)
@@ -343,72 +339,5 @@ def _decide(booking: Booking):
     )
 
 
-# ---- moving a booking ------------------------------------------------------------------------
-
-
-def _therapist_choices(service) -> list[tuple[str, str]]:
-    offering = [t for t in catalog.active_therapists() if service in t.services]
-    return choices(("", "Any therapist"), *[(str(t.id), t.name) for t in offering])
-
-
 def int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
-
-
-@bp.route("/bookings/<ref>/move", methods=["GET", "POST"])
-def move(ref: str):
-    booking = _load(ref)
-    form = MoveForm()
-    form.therapist.choices = _therapist_choices(booking.service)
-    if request.method == "GET":
-        # The booking's own therapist unless reception chose otherwise ("Any therapist"
-        # is an explicit choice, sent as an empty value): a move never changes the
-        # patient's therapist by default.
-        form.therapist.data = request.args.get("therapist", str(booking.therapist_id))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit() and (start := form.wanted_start()) is not None:
-            override = bool(form.override.data)
-            try:
-                bookings.reschedule(
-                    booking.id,
-                    start,
-                    actor=staff_actor(),
-                    now=current_time(),
-                    enforce_cutoff=False,
-                    therapist_id=int_or_none(form.therapist.data),
-                    override_reason=form.override_reason.data if override else "",
-                    notify=bool(form.notify.data),
-                    policy=current_policy(),
-                )
-            except BookingError as refusal:
-                show_refusal(form, refusal, override=override)
-                status = 409
-            else:
-                flash(
-                    "Booking moved."
-                    + (" The patient will get an email." if form.notify.data else ""),
-                    "success",
-                )
-                return to_booking_page(booking)
-    now = current_time()
-    held = booking.status is BookingStatus.HELD
-    week = None
-    if booking.status in bookings.ACTIVE:
-        week = free_times.build(
-            booking.service,
-            booking.duration_minutes,
-            now=now,
-            first_day=picker.requested_from(),
-            therapist_id=int_or_none(form.therapist.data),
-            earliest_start=availability.hold_start_bound(now) if held else None,
-            exclude_booking_id=booking.id,
-        )
-    return render_template("reception/move.html", booking=booking, form=form, picker=week), status
-
-
-@bp.get("/bookings/<ref>/confirmation")
-def confirmation(ref: str):
-    """A printable confirmation: what a phone-only patient gets instead of an email."""
-    return render_template("reception/confirmation.html", booking=_load(ref))
