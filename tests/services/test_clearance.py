@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,57 +16,18 @@ from booking.models import (
     Clearance,
     ClearanceOutcome,
     ClearanceSource,
-    ClinicianKind,
 )
 from booking.services import availability, bookings, clearance, holds
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.support.builders import make_room, make_service, make_therapist
+from tests.support.clearance import FRIDAY_10, NOW, book, cleared, make_clearance_clinic
 from tests.support.races import race
 from tests.support.screens import fine, severe
-
-NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)  # Monday
-FRIDAY_10 = datetime(2027, 3, 12, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def clinic(app):
-    service = make_service(durations=((60, 5000),))
-    deep = make_service(durations=((60, 6000),), deep_pressure=True)
-    therapist = make_therapist(services=[service, deep])
-    make_room()
-    db.session.commit()
-    return service.id, deep.id, therapist.id
-
-
-def book(service_id, therapist_id, screen, start=FRIDAY_10, email="p@example.org", now=NOW):
-    return bookings.book(
-        bookings.BookingRequest(
-            service_id=service_id,
-            minutes=60,
-            start=start,
-            therapist_id=therapist_id,
-            name="Pat Smith",
-            email=email,
-            phone="+447700900123",
-            screen=screen,
-        ),
-        actor=Actor.patient(),
-        now=now,
-    ).booking
-
-
-def cleared(outcome=ClearanceOutcome.CLEARED, ticks=(), **changes):
-    values = {
-        "outcome": outcome,
-        "clinician_name": "Dr Patel",
-        "clinician_kind": ClinicianKind.GP,
-        "consultation_date": date(2027, 3, 8),
-        "restriction_ticks": ticks,
-        "truthful": True,
-    }
-    values.update(changes)
-    return clearance.ClearanceStatement(**values)
+    return make_clearance_clinic()
 
 
 def is_offered(service_id, start, now):

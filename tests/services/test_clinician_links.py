@@ -29,9 +29,8 @@ from booking.registration import RegistrationInvalid, clean_registration
 from booking.services import clearance, clinician_links
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
-from tests.builders import make_room, make_service, make_therapist
 from tests.screens import severe
-from tests.services.test_clearance import FRIDAY_10, NOW, book, cleared
+from tests.support.clearance import FRIDAY_10, NOW, book, cleared, make_clearance_clinic
 from tests.support.races import race
 
 LATER = NOW + timedelta(days=20)
@@ -40,12 +39,7 @@ NEXT_START = FRIDAY_10 + timedelta(days=28)
 
 @pytest.fixture
 def clinic(app):
-    service = make_service(durations=((60, 5000),))
-    deep = make_service(durations=((60, 6000),), deep_pressure=True)
-    therapist = make_therapist(services=[service, deep])
-    make_room()
-    db.session.commit()
-    return service.id, deep.id, therapist.id
+    return make_clearance_clinic()
 
 
 def held(clinic, *, deep=False):

@@ -8,6 +8,7 @@ tests/conftest.py stand on.
 - ``auth``: staff accounts, signed in through every step they owe (password, TOTP)
 - ``notify``: a clinic booked through the verbs, the outbox, MIME and iMIP checks
 - ``ics``: appointment facts and the calendar wire format
+- ``clearance``: the clearance tests' clinic, booking through the verb, a clinician's statement
 - ``misses``: comparing "not found" answers without their request reference
 - ``database``: the fixed ``DEFAULT_NOW`` and ``empty_database()``
 - ``apps``: ``build_app(url, **settings)``, an app with the test settings
