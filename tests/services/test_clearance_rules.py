@@ -8,16 +8,12 @@ restrictions" or rule out a deep-pressure service.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
 
-from booking import config as default_config
 from booking.models import ClearanceOutcome, ClearanceSource, ClinicianKind
-from booking.notify.settings import DEFAULTS as MAIL_DEFAULTS
-from booking.policy import build_policy
 from booking.services.clearance_rules import (
     RESTRICTION_TICKS,
     ClearanceStatement,
@@ -26,14 +22,9 @@ from booking.services.clearance_rules import (
     validate,
 )
 from booking.services.errors import BookingError
+from tests.support.policy import shipped_policy
 
 NOW = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)  # Monday, the same day in London
-
-
-def shipped_policy(**changes):
-    values = dict(MAIL_DEFAULTS)
-    values.update({k: v for k, v in vars(default_config).items() if k.isupper()})
-    return dataclasses.replace(build_policy(values, {}), **changes)
 
 
 def from_patient(**changes) -> ClearanceStatement:

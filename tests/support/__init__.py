@@ -10,6 +10,7 @@ tests/conftest.py stand on.
 - ``ics``: appointment facts and the calendar wire format
 - ``clearance``: the clearance tests' clinic, booking through the verb, a clinician's statement
 - ``misses``: comparing "not found" answers without their request reference
+- ``policy``: the shipped clinic policy as a value, with changes
 - ``database``: the fixed ``DEFAULT_NOW`` and ``empty_database()``
 - ``apps``: ``build_app(url, **settings)``, an app with the test settings
 """
