@@ -147,7 +147,9 @@ def test_a_taken_week_offers_the_nearest_time_and_books_only_once_accepted(
     block(service, therapist, third)
     page = client.get("/book/course").get_data(as_text=True)
     assert "Moved to the nearest free time" in page and page.count(">Free<") == 5
-    assert third.astimezone(LONDON).strftime("Your usual time, %A %-d %B, %H:%M, is taken") in page
+    assert (
+        third.astimezone(LONDON).strftime("Your usual time, %A %-d %B, %H:%M, is not free") in page
+    )
     offered = [value for value, _ in radios(page, "session_3")]
     assert radios(page, "session_3")[0][1]  # the nearest, until the patient picks another
     assert len(offered) >= 2
@@ -296,6 +298,17 @@ def test_the_treatment_step_refuses_a_course_it_cannot_book(client, demo, data, 
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert client.get("/book/time").location.endswith("/book/")
+
+
+def test_the_first_time_of_a_course_offers_no_waitlist_for_one_time(client, demo):
+    client.post("/book/", data={"option": OPTION, "therapist": "", "kind": "course"})
+    assert answer_screen(client).status_code == 303
+    page = client.get("/book/time").get_data(as_text=True)
+    assert (
+        "Choose the first session&#39;s time" in page or "Choose the first session's time" in page
+    )
+    assert "A course of 6 sessions" in page and "every week" in page
+    assert "Tell me if a time comes up" not in page and "plan the course with you" in page
 
 
 def test_a_single_session_of_a_course_treatment_skips_the_plan(client, demo):
