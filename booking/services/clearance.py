@@ -128,6 +128,7 @@ def attest(
         clearance = _record(current, statement, actor=actor, now=now, policy=policy)
         if statement.outcome is ClearanceOutcome.NOT_CLEARED:
             transitions.apply(current, moves.RELEASE, actor=actor, now=now, reason="not_cleared")
+            _cover_course(current, clearance, actor=actor, now=now, zone=policy.zone)
             return clearance, "released"
         if statement.outcome is ClearanceOutcome.CLEARED_WITH_RESTRICTIONS:
             clearance.approval = ApprovalState.PENDING
@@ -145,6 +146,7 @@ def attest(
             by="clearance",
             source=statement.source.value,
         )
+        _cover_course(current, clearance, actor=actor, now=now, zone=policy.zone)
         return clearance, "confirmed"
 
     try:
@@ -172,6 +174,24 @@ def attest(
 
 class _SlotGone(Exception):
     pass
+
+
+def _cover_course(
+    booking: Booking, clearance: Clearance, *, actor: Actor, now: datetime, zone: ZoneInfo
+) -> None:
+    """One clearance for the course: settle the other held sessions the same way."""
+    if booking.course_id is None:
+        return
+    from booking.services.courses import cover
+
+    def reserve_again(session: Booking) -> bool:
+        try:
+            _reserve_again(session, now=now, zone=zone)
+        except _SlotGone:
+            return False
+        return True
+
+    cover.apply_clearance(booking, clearance, actor=actor, now=now, reserve_again=reserve_again)
 
 
 def _reserve_again(booking: Booking, *, now: datetime, zone: ZoneInfo) -> None:
@@ -304,6 +324,7 @@ def decide(
                 reason="clearance_refused",
                 note=reason[:200],
             )
+        _cover_course(current, clearance, actor=actor, now=now, zone=availability.clinic_zone())
 
     run_in_write_transaction(attempt)
     db.session.refresh(booking)

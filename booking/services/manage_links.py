@@ -18,14 +18,45 @@ def mint(booking: Booking, *, now: datetime) -> str:
     return token
 
 
+# ``<token>~<n>``: session n of the course of the booking the token opens.
+SESSION_SEPARATOR = "~"
+
+
+def session_token(token: str, session: int) -> str:
+    """The link to session ``session`` of the course whose session ``token`` opens."""
+    return f"{base_token(token)}{SESSION_SEPARATOR}{int(session)}"
+
+
+def base_token(token: str) -> str:
+    return token.partition(SESSION_SEPARATOR)[0]
+
+
 def find_booking(token: str) -> Booking | None:
-    """Return the booking a live token opens, or None for any miss (same answer for all)."""
-    if not looks_like_token(token):
+    """Return the booking a live token opens, or None for any miss (same answer for all).
+
+    A link of one session of a course opens every session of it: ``<token>~<n>`` is
+    session n of the same course (by ``course_id``, so never another patient's booking).
+    """
+    base, separator, session = token.partition(SESSION_SEPARATOR)
+    if not looks_like_token(base):
         return None
-    return db.session.scalar(
+    if separator and not (session.isascii() and session.isdigit() and 0 < len(session) <= 2):
+        return None
+    booking = db.session.scalar(
         select(Booking)
         .join(ManageToken, ManageToken.booking_id == Booking.id)
-        .where(ManageToken.token_hash == token_hash(token), ManageToken.revoked_at.is_(None))
+        .where(ManageToken.token_hash == token_hash(base), ManageToken.revoked_at.is_(None))
+    )
+    if booking is None or not separator:
+        return booking
+    if booking.course_id is None:
+        return None
+    if booking.course_session == int(session):
+        return booking
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.course_id == booking.course_id, Booking.course_session == int(session)
+        )
     )
 
 

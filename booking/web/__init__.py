@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from booking.web.followup import bp as follow_up_bp
     from booking.web.health import bp as health_bp
     from booking.web.manage import bp as manage_bp
+    from booking.web.manage_course import bp as manage_course_bp
     from booking.web.public import bp as public_bp
     from booking.web.reception import admin_bp
     from booking.web.reception import bp as reception_bp
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(manage_course_bp)
     app.register_blueprint(follow_up_bp)
     app.register_blueprint(clinician_bp)
     app.register_blueprint(waitlist_bp)

@@ -13,7 +13,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from booking import clock
 from booking.models import Booking, ClearanceOutcome, ClinicianKind
-from booking.services import availability, bookings, clearance, clinician_links, manage_links
+from booking.services import (
+    availability,
+    bookings,
+    clearance,
+    clinician_links,
+    courses,
+    manage_links,
+)
 from booking.services.audit import Actor
 from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
@@ -60,6 +67,9 @@ def view(token: str):
         can_ask_clinician=clinician_links.can_send(booking, now),
         clinician_requests=clinician_links.links_for(booking.id),
         calendar=None if booking.status in FINISHED else calendar_links(booking, token, now=now),
+        course=courses.view(booking, now=now),
+        clearance_runs_out=courses.clearance_runs_out(booking, now=now),
+        session_token=manage_links.session_token,
     )
 
 

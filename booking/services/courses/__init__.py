@@ -2,9 +2,12 @@
 
 ``planning`` plans a course against what is free (read-only, for the page); ``making``
 books every session in one transaction (the same rules as one booking, through
-``bookings.placing``) or none.
+``bookings.placing``) or none; ``cover`` applies one clearance to the whole course;
+``changes`` lists a course's sessions for its manage page and cancels the rest at once.
 """
 
+from booking.services.courses.changes import CourseView, RestCancelled, cancel_rest, view
+from booking.services.courses.cover import clearance_runs_out
 from booking.services.courses.making import (
     CourseRequest,
     CourseResult,
@@ -18,8 +21,13 @@ __all__ = [
     "CourseRequest",
     "CourseResult",
     "CourseTaken",
+    "CourseView",
+    "RestCancelled",
     "book_course",
+    "cancel_rest",
+    "clearance_runs_out",
     "find_by_form_key",
     "plan",
     "sessions_of",
+    "view",
 ]
