@@ -28,5 +28,14 @@ def looks_like_token(value: str) -> bool:
     return 20 <= len(value) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in value)
 
 
+# ``<token>~<n>``: session n of the course of the booking a manage token opens.
+SESSION_SEPARATOR = "~"
+
+
+def session_token(token: str, session: int) -> str:
+    """The manage link's token for session ``session`` of the course ``token`` opens."""
+    return f"{token.partition(SESSION_SEPARATOR)[0]}{SESSION_SEPARATOR}{int(session)}"
+
+
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

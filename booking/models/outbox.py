@@ -42,6 +42,8 @@ class MessageKind(enum.StrEnum):
     WAITLIST_OFFER = "waitlist_offer"  # a freed time reserved for the patient: claim or decline
     # To the patient's GP or physio (not the patient): please complete a clearance.
     CLINICIAN_REQUEST = "clinician_request"
+    # A course booked: every session, each with its own invitation (booking.notify.compose).
+    COURSE_BOOKED = "course_booked"
 
 
 class OutboxStatus(enum.StrEnum):

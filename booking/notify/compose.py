@@ -10,6 +10,7 @@ built by :mod:`booking.ics`, in the MIME structure of ICS.md rule 2::
         text/html
         text/calendar; method=REQUEST|CANCEL; charset=UTF-8   (base64: CRLF kept exactly)
       application/ics; name=invite.ics                        (the very same bytes)
+      application/ics; name=invite-2.ics ...                  (a course: each later session)
 
 Flask-Mail is not used to build it: its ``Message`` puts the bodies and attachments in a
 tree of its own and cannot put a calendar part inside ``multipart/alternative``.
@@ -32,7 +33,7 @@ from booking import ics
 from booking.ics import clean_line
 from booking.intake import emergency_signs
 from booking.models import MessageKind
-from booking.notify import clinician_mail, headers
+from booking.notify import clinician_mail, course_mail, headers
 from booking.notify.settings import (
     calendar_uid,
     follow_up_url,
@@ -43,6 +44,7 @@ from booking.notify.settings import (
 from booking.notify.waitlist_mail import WAITLIST_KINDS, waitlist_url
 from booking.notify.waitlist_mail import context as waitlist_context
 from booking.policy import ClinicPolicy
+from booking.tokens import session_token
 
 #: Messages whose invitation cancels the event (METHOD:CANCEL, STATUS:CANCELLED).
 CANCEL_KINDS = frozenset(
@@ -67,6 +69,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.WAITLIST_OFFER: "A time has come up: {service}, {short}. Reply by {deadline}",
     # To a clinician: no treatment, no health words, not even the patient's name.
     MessageKind.CLINICIAN_REQUEST: "Please complete a clearance for massage at {clinic}",
+    MessageKind.COURSE_BOOKED: "Course booked: {service}, {count} sessions from {short}",
 }
 
 #: Messages with no manage link and no invitation (waitlist ones carry their entry's link
@@ -129,8 +132,11 @@ def _when(value: datetime, zone: ZoneInfo) -> dict[str, str]:
     }
 
 
-def _facts(item: QueuedEmail, *, link: str, method: ics.Method) -> ics.AppointmentFacts:
-    snap = item.snapshot
+def _facts(
+    item: QueuedEmail, *, link: str, method: ics.Method, snap: dict[str, Any] | None = None
+) -> ics.AppointmentFacts:
+    """The invitation's facts: of the message's booking, or of ``snap`` (a course's session)."""
+    snap = snap if snap is not None else item.snapshot
     held = snap["status"] == "held"
     status: ics.Status = "cancelled" if method == "CANCEL" else "tentative" if held else "confirmed"
     config = current_app.config
@@ -158,7 +164,11 @@ def _money(pence: int) -> str:
 
 
 def _context(
-    item: QueuedEmail, link: str | None, now: datetime, policy: ClinicPolicy
+    item: QueuedEmail,
+    link: str | None,
+    now: datetime,
+    policy: ClinicPolicy,
+    token: str | None = None,
 ) -> dict[str, Any]:
     config = current_app.config
 
@@ -223,6 +233,11 @@ def _context(
         deadline=when(datetime.fromisoformat(expiry)) if expiry else None,
         cancel_cutoff_hours=cutoff,
     )
+    if item.kind is MessageKind.COURSE_BOOKED:
+        context.update(
+            course_mail.context(snap, when=when, money=_money, link_for=manage_url, token=token)
+        )
+        context["held"] = context["course"]["any_held"]
     if context["held"]:
         # The safety net every held booking's email carries: generic signs, nothing personal.
         context["safety_net"] = {
@@ -242,8 +257,26 @@ def subject_for(item: QueuedEmail, context: dict[str, Any]) -> str:
         deadline=deadline.get("short", ""),
         clinic=context["clinic"]["name"],
         visit_day=(context.get("visit") or {}).get("day", ""),
+        count=(context.get("course") or {}).get("count", ""),
     )
     return clean_line(subject)
+
+
+def _attach_sessions(message: EmailMessage, item: QueuedEmail, token: str | None) -> None:
+    """Every session after the first as its own invitation, ``invite-<n>.ics``."""
+    for session in course_mail.other_sessions(item.snapshot):
+        number = int(session["number"])
+        link = manage_url(session_token(token or "", number))
+        try:
+            calendar = ics.invitation(
+                _facts(item, link=link, method="REQUEST", snap=session), "REQUEST"
+            )
+        except (ValueError, KeyError) as error:
+            raise ComposeError(f"cannot build session {number}'s invitation: {error}") from error
+        name = f"invite-{number}.ics"
+        message.add_attachment(
+            calendar, maintype="application", subtype="ics", filename=name, params={"name": name}
+        )
 
 
 def _mailbox(header_name: str, name: str, addr: str) -> headers.PrebuiltHeader:
@@ -273,7 +306,7 @@ def compose(
     else:
         to_link = follow_up_url if item.kind is MessageKind.FOLLOW_UP else manage_url
         link = to_link(manage_token) if manage_token else None
-    context = _context(item, link, now, policy)
+    context = _context(item, link, now, policy, manage_token)
     if link is not None and item.kind not in CANCEL_KINDS and item.kind not in NO_INVITATION_KINDS:
         try:
             facts = _facts(item, link=link, method="REQUEST")
@@ -324,6 +357,8 @@ def compose(
             filename="invite.ics",
             params={"name": "invite.ics"},
         )
+        if item.kind is MessageKind.COURSE_BOOKED:
+            _attach_sessions(message, item, manage_token)
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]  # only the top level carries it

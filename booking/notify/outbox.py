@@ -180,6 +180,61 @@ def queue_created(
     return True
 
 
+def queue_course(
+    sessions: list[Booking],
+    *,
+    course_id: int,
+    now: datetime,
+    service_name: str,
+    therapist_names: dict[int, str],
+    clearance_runs_out: datetime | None = None,
+) -> bool:
+    """Queue the one email of a course booked in this transaction: every session in it.
+
+    The row belongs to the first session (its manage link opens the whole course); its
+    snapshot is the first session's, plus each session's own facts for its invitation and
+    the course's lines. ``clearance_runs_out``: the patient's clearance ends before the
+    sessions held for that reason. Returns False when the patient has no email address.
+    """
+    first = sessions[0]
+    to_address = first.contact_email or (first.patient.email if first.patient else None)
+    if not to_address:
+        return False
+    snapshot = snapshot_of(
+        first,
+        now=now,
+        service_name=service_name,
+        therapist_name=therapist_names[first.therapist_id],
+    )
+    snapshot["course"] = {
+        "sessions": [
+            snapshot_of(
+                session,
+                now=now,
+                service_name=service_name,
+                therapist_name=therapist_names[session.therapist_id],
+            )
+            | {"number": session.course_session}
+            for session in sessions
+        ],
+        "total_pence": sum(session.price_pence for session in sessions),
+        "clearance_runs_out": clearance_runs_out.isoformat() if clearance_runs_out else None,
+    }
+    message = OutboxMessage(
+        booking_id=first.id,
+        kind=MessageKind.COURSE_BOOKED,
+        to_address=to_address,
+        message_id=new_message_id(),
+        snapshot=snapshot,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        dedupe_key=f"{MessageKind.COURSE_BOOKED}:{course_id}",
+    )
+    return add_once(message) is not None
+
+
 def queue_test(to_address: str, *, now: datetime) -> OutboxMessage:
     """Add a test message (no booking, no invitation) to the current transaction."""
     message = OutboxMessage(

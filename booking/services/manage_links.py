@@ -8,7 +8,13 @@ from sqlalchemy import select, update
 
 from booking.extensions import db
 from booking.models import Booking, ManageToken
-from booking.tokens import looks_like_token, new_token, token_hash
+from booking.tokens import (  # noqa: F401  (session_token: the manage page's links)
+    SESSION_SEPARATOR,
+    looks_like_token,
+    new_token,
+    session_token,
+    token_hash,
+)
 
 
 def mint(booking: Booking, *, now: datetime) -> str:
@@ -16,19 +22,6 @@ def mint(booking: Booking, *, now: datetime) -> str:
     token = new_token()
     db.session.add(ManageToken(booking_id=booking.id, token_hash=token_hash(token), created_at=now))
     return token
-
-
-# ``<token>~<n>``: session n of the course of the booking the token opens.
-SESSION_SEPARATOR = "~"
-
-
-def session_token(token: str, session: int) -> str:
-    """The link to session ``session`` of the course whose session ``token`` opens."""
-    return f"{base_token(token)}{SESSION_SEPARATOR}{int(session)}"
-
-
-def base_token(token: str) -> str:
-    return token.partition(SESSION_SEPARATOR)[0]
 
 
 def find_booking(token: str) -> Booking | None:

@@ -36,7 +36,7 @@ INACTIVE_STATUSES = frozenset(
     {BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.RELEASED}
 )
 # What the hold queue shows as a booking's reminder history.
-HOLD_MESSAGE_KINDS = (MessageKind.HELD, MessageKind.HOLD_REMINDER)
+HOLD_MESSAGE_KINDS = (MessageKind.HELD, MessageKind.HOLD_REMINDER, MessageKind.COURSE_BOOKED)
 
 
 @dataclass(frozen=True)

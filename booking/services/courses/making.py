@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
-from booking.models import Booking, Course, MessageKind
+from booking.models import Booking, Course
 from booking.notify import outbox
 from booking.scheduling.courses import CoursePlan, session_week, wanted_starts
 from booking.services import availability, manage_links, patients
@@ -165,14 +165,16 @@ def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> Cours
                 failed.append(number)
         if failed:
             raise _TakenSignal
-        for item in placed:
-            outbox.queue_created(
-                MessageKind.HELD if item.held else MessageKind.BOOKED,
-                item.booking,
-                now=now,
-                service_name=service.name,
-                therapist_name=item.therapist_name,
-            )
+        outbox.queue_course(
+            [p.booking for p in placed],
+            course_id=course.id,
+            now=now,
+            service_name=service.name,
+            therapist_names={p.booking.therapist_id: p.therapist_name for p in placed},
+            clearance_runs_out=decision.covered_until
+            if any(_hold_until(decision, p.booking.starts_at, now) for p in placed)
+            else None,
+        )
         token = manage_links.mint(placed[0].booking, now=now)
         placing.count_screen(first, decision, now)
         return CourseResult(course, [p.booking for p in placed], token, created=True)
