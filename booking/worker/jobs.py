@@ -51,15 +51,24 @@ def _hold_reminders(now: datetime) -> list[tuple[Booking, str]]:
     held = db.session.scalars(
         select(Booking)
         .where(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)
-        .order_by(Booking.id)
+        .order_by(Booking.course_id, Booking.course_session, Booking.id)
     )
+    # A course's held sessions wait on one clearance: one reminder for the course (its first
+    # held session), and one per deadline where sessions are held until different times.
+    reminded: set[tuple] = set()
     for booking in held:
         expiry = booking.hold_expires_at
         assert expiry is not None  # the CHECK constraint held_has_expiry
         if now >= expiry - before:
+            if booking.course_id is not None and (booking.course_id, expiry) in reminded:
+                continue
+            reminded.add((booking.course_id, expiry))
             # Keyed by the expiry: a hold extended by reception gets its own last reminder.
             wanted.append((booking, f"hold_reminder:{booking.id}:before:{_compact(expiry)}"))
         elif now >= booking.created_at + after:
+            if booking.course_id is not None and (booking.course_id, None) in reminded:
+                continue
+            reminded.add((booking.course_id, None))
             wanted.append((booking, f"hold_reminder:{booking.id}:after_booking"))
     return wanted
 

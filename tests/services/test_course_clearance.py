@@ -138,3 +138,18 @@ def test_the_gps_own_link_clears_the_whole_course(clinic):
         select(AuditEvent.actor_kind).where(AuditEvent.action == "booking.confirmed")
     ).all()
     assert confirmed == [ActorKind.CLINICIAN] * 6
+
+
+def test_a_held_course_gets_one_reminder_not_one_per_session(clinic):
+    from booking.models import MessageKind
+    from booking.worker.jobs import run_jobs
+
+    service, therapist, _ = clinic
+    sessions = book(service, therapist, screen=severe()).bookings
+    run_jobs(NOW + timedelta(hours=25))
+    run_jobs(NOW + timedelta(hours=45))
+    reminded = db.session.scalars(
+        select(OutboxMessage.booking_id).where(OutboxMessage.kind == MessageKind.HOLD_REMINDER)
+    ).all()
+    # A day after booking, and before the hold runs out: both on the first session.
+    assert reminded == [sessions[0].id, sessions[0].id]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import flash, render_template, request
+from flask import flash, g, render_template, request
 from sqlalchemy import or_, select
 
 from booking.extensions import db
@@ -29,7 +29,7 @@ from booking.services.waitlist import desk
 from booking.services.waitlist import entries as waitlist_entries
 from booking.web import picker
 from booking.web.booking_flow.screen import MULTI_CHOICE_FIELDS
-from booking.web.reception import bp, free_times
+from booking.web.reception import bp, caller_course, free_times
 from booking.web.reception.actions import (
     current_time,
     int_or_none,
@@ -147,6 +147,9 @@ def new_booking():
             first_day=first_day,
             therapist_id=choice[2],
         )
+    course_plan = g.get("course_plan")
+    if course_plan is None and choice is not None:
+        course_plan = caller_course.plan_for(choice[0], choice[1], chosen_start, choice[2])
     q = request.args.get("q", "")
     waiting = _waiting_entry()
     # The caller's own waitlist offer keeps this time for them: it is theirs to book.
@@ -167,6 +170,10 @@ def new_booking():
         consent_text=CONSENT_TEXT,
         answers=answers,
         errors=screen_errors,
+        course_every=caller_course.cadence(),
+        course_plan=course_plan,
+        course_price=choice[0].duration(choice[1]).price_pence if course_plan else 0,
+        offers_course=choice is not None and choice[0].offers_course,
     ), status
 
 
@@ -199,6 +206,11 @@ def _book_for_caller(form: NewBookingForm, screen):
     if start is None:
         return None
     service, minutes, therapist_id = choice
+    if caller_course.cadence():
+        response, g.course_plan = caller_course.book(
+            form, screen, service, minutes, start, therapist_id
+        )
+        return response
     override = bool(form.override.data)
     waiting = _waiting_entry()
     # The caller's own offer in flight holds this very time: booking it consumes the offer.
