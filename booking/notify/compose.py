@@ -153,7 +153,7 @@ def _facts(
         clinic_phone=config["CLINIC_PHONE"],
         manage_url=link,
         attendee_email=item.to_address,
-        attendee_name=snap.get("patient_name", ""),
+        attendee_name=snap.get("patient_name", item.snapshot.get("patient_name", "")),
         dtstamp=datetime.fromisoformat(snap["dtstamp"]),
     )
 

@@ -206,14 +206,19 @@ def queue_course(
         service_name=service_name,
         therapist_name=therapist_names[first.therapist_id],
     )
+    # The patient's name only at the top, where erasure scrubs it (services.privacy).
     snapshot["course"] = {
         "sessions": [
-            snapshot_of(
-                session,
-                now=now,
-                service_name=service_name,
-                therapist_name=therapist_names[session.therapist_id],
-            )
+            {
+                key: value
+                for key, value in snapshot_of(
+                    session,
+                    now=now,
+                    service_name=service_name,
+                    therapist_name=therapist_names[session.therapist_id],
+                ).items()
+                if key != "patient_name"
+            }
             | {"number": session.course_session}
             for session in sessions
         ],

@@ -116,3 +116,15 @@ def test_a_later_change_to_one_session_uses_its_own_message(clinic):
     assert cancel.booking_id == course.bookings[4].id
     assert cancel.snapshot["ics_sequence"] == 1
     assert cancel.snapshot["public_id"] == course.bookings[4].public_id
+
+
+def test_the_patients_name_is_only_where_erasure_scrubs_it(clinic):
+    course = book(*clinic, screen=fine())
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.snapshot["patient_name"] == "Pat Smith"
+    assert all("patient_name" not in s for s in message.snapshot["course"]["sessions"])
+    _text, _html, _inline, attachments = parts(composed(course).raw)
+    for attachment in attachments:  # every invitation still names its attendee
+        assert parse(attachment.get_payload(decode=True)).vevent.attendee.params["CN"] == [
+            "Pat Smith"
+        ]

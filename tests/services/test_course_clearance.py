@@ -153,3 +153,24 @@ def test_a_held_course_gets_one_reminder_not_one_per_session(clinic):
     ).all()
     # A day after booking, and before the hold runs out: both on the first session.
     assert reminded == [sessions[0].id, sessions[0].id]
+
+
+def test_a_session_held_past_the_clearance_keeps_its_rule_when_moved(clinic, app):
+    from booking.services import bookings
+
+    service, therapist, _ = clinic
+    booked_at = datetime(2026, 10, 8, 9, 0, tzinfo=UTC)
+    first = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
+    sessions = book(
+        service, therapist, wanted(first), first=first, screen=severe(), now=booked_at
+    ).bookings
+    app.config["CLEARANCE_VALID_DAYS"] = 28
+    attested_at = sessions[3].starts_at - timedelta(days=28)
+    clearance.attest(sessions[0].id, statement(), actor=Actor.patient(), now=attested_at)
+    moved_at = attested_at + timedelta(days=5)  # long after the ordinary 48 hours
+    fifth = fresh(sessions)[4]
+    new_start = fifth.starts_at + timedelta(hours=2)
+    bookings.reschedule(fifth.id, new_start, actor=Actor.patient(), now=moved_at)
+    moved = fresh(sessions)[4]
+    assert moved.status is BookingStatus.HELD and moved.blocks_at(moved_at)
+    assert moved.hold_expires_at == new_start - timedelta(hours=24)

@@ -79,7 +79,11 @@ def test_reception_books_the_course_with_the_alternative_ticked(course_clinic, d
     ]
     assert {b.status for b in sessions} == {BookingStatus.CONFIRMED}
     assert [m.kind for m in db.session.scalars(select(OutboxMessage))] == ["course_booked"]
-    assert "Course booked: 4 sessions" in client.get(response.location).text
+    page = client.get(response.location).text
+    assert "Course booked: 4 sessions" in page
+    assert "Session 1 of 4:" in page  # the booking page links every session of the course
+    for session in sessions:
+        assert f"/reception/bookings/{session.public_id}" in page
 
 
 def test_a_week_taken_meanwhile_books_nothing_and_shows_the_plan_again(course_clinic, desk):

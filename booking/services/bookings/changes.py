@@ -179,9 +179,7 @@ def reschedule(
             "room_id": room_id,
         }
         if held:
-            values["hold_expires_at"] = hold_expiry_for(
-                booking.created_at, slot.start, policy=policy
-            )
+            values["hold_expires_at"] = _moved_hold_expiry(booking, slot.start, policy=policy)
         if offer is not None:
             offer.booking_id = booking.id
         # Compare-and-set: only a booking still in the state we checked is moved; the old
@@ -256,3 +254,15 @@ def cancel(
     run_in_write_transaction(attempt)
     db.session.refresh(booking)
     return booking
+
+
+def _moved_hold_expiry(booking: Booking, new_start: datetime, *, policy: ClinicPolicy) -> datetime:
+    """A moved hold's expiry: as when it was booked, but for the new start.
+
+    A course's session held until shortly before its own start (the patient's clearance
+    runs out before it, see ``courses.cover``) keeps that rule at its new time.
+    """
+    before = timedelta(hours=policy.hold_hours_before_start)
+    if booking.course_id is not None and booking.hold_expires_at == booking.starts_at - before:
+        return new_start - before
+    return hold_expiry_for(booking.created_at, new_start, policy=policy)
