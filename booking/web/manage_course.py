@@ -29,14 +29,20 @@ def _private(response):
 
 def _load(token: str) -> Booking:
     booking = manage_links.find_booking(token)
-    if booking is None or booking.course_id is None:
+    if booking is None:
         abort(404)
     return booking
+
+
+def _not_course(token: str):
+    return render_template("manage/not_course.html", token=token), 409
 
 
 @bp.get("/<token>/course/cancel")
 def cancel_rest_form(token: str):
     booking = _load(token)
+    if booking.course_id is None:
+        return _not_course(token)
     course = courses.view(booking, now=clock.now())
     if not course.cancellable:
         return redirect(url_for("manage.view", token=token))
@@ -50,6 +56,8 @@ def cancel_rest(token: str):
     booking = _load(token)
     if not CancelForm().validate_on_submit():
         abort(400)
+    if booking.course_id is None:
+        return _not_course(token)
     try:
         result = courses.cancel_rest(booking.id, actor=Actor.patient(), now=clock.now())
     except BookingError as refusal:

@@ -65,6 +65,8 @@ ROUTES = [
     ("GET", "/feeds/{}.ics", None),
     ("GET", "/follow-up/{}", None),
     ("POST", "/follow-up/{}", {"pain_now": "3", "progress": "better"}),
+    ("GET", "/manage/{}/course/cancel", None),
+    ("POST", "/manage/{}/course/cancel", {}),
     ("GET", "/manage/{}/clinician", None),
     ("POST", "/manage/{}/clinician", {"name": "Dr Who", "email": "gp@example.org"}),
     ("GET", "/clinician/{}", None),

@@ -170,3 +170,37 @@ def test_a_session_past_the_clearance_says_why_it_is_still_held(client, app):
     why = "Your clearance runs out on Thursday 5 November 2026; send a new one before this session."
     assert why in page
     assert course_page.count(why) == 3  # sessions 4, 5 and 6 in the course's table
+
+
+def test_one_courses_link_never_opens_another_courses_session(client, course):
+    service = db.session.get(Booking, course.bookings[0].id).service
+    therapist = db.session.get(Booking, course.bookings[0].id).therapist
+    from tests.services.test_courses import FIRST, wanted
+
+    later = FIRST + timedelta(hours=3)
+    other = book(service, therapist, wanted(later), first=later, email="other@example.org")
+    page = client.get(f"/manage/{course.manage_token}~2").get_data(as_text=True)
+    assert course.bookings[1].public_id[:8].upper() in page
+    assert other.bookings[1].public_id[:8].upper() not in page
+    client.post(f"/manage/{course.manage_token}~2/cancel")
+    assert db.session.get(Booking, other.bookings[1].id).status is BookingStatus.CONFIRMED
+
+
+def test_a_single_booking_has_no_rest_to_cancel(client, course, app):
+    from booking.services import manage_links
+    from tests.services.test_clearance import book as book_single
+
+    first = db.session.get(Booking, course.bookings[0].id)
+    single = book_single(
+        first.service_id,
+        first.therapist_id,
+        fine(),
+        email="other@example.org",
+        start=NOW + timedelta(days=2, hours=5),
+        now=NOW,
+    )
+    token = manage_links.mint(single, now=NOW)
+    db.session.commit()
+    assert client.get(f"/manage/{token}/course/cancel").status_code == 409
+    assert client.post(f"/manage/{token}/course/cancel").status_code == 409
+    assert db.session.get(Booking, single.id).status is BookingStatus.CONFIRMED
