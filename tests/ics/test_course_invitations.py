@@ -13,6 +13,7 @@ from booking.extensions import db
 from booking.models import MessageKind, OutboxMessage
 from booking.notify.compose import QueuedEmail, compose
 from booking.notify.settings import calendar_uid
+from booking.services.clinic_settings import current_policy
 from tests.services.test_courses import NOW, book
 from tests.support.builders import make_room, make_service, make_therapist
 from tests.support.ics import assert_wire_format, parse
@@ -43,7 +44,7 @@ def composed(course):
         dict(message.snapshot),
         message.created_at,
     )
-    return compose(item, manage_token=TOKEN, now=SENT)
+    return compose(item, manage_token=TOKEN, now=SENT, policy=current_policy())
 
 
 def parts(raw: bytes):

@@ -17,6 +17,7 @@ from booking.models import (
 )
 from booking.services import clearance, holds
 from booking.services.audit import Actor
+from booking.services.clinic_settings import load_policy, use_policy
 from booking.services.courses import cover
 from tests.services.test_courses import NOW, book, wanted
 from tests.support.builders import make_room, make_service, make_therapist
@@ -75,6 +76,7 @@ def test_sessions_from_the_clearances_end_stay_held_until_shortly_before_their_s
     starts = [b.starts_at for b in sessions]
     # The boundary: the clearance runs out exactly when the fourth session starts.
     app.config["CLEARANCE_VALID_DAYS"] = 28
+    use_policy(load_policy())  # the policy is read once per request
     attested_at = starts[3] - timedelta(days=28)
     clearance.attest(sessions[0].id, statement(), actor=Actor.patient(), now=attested_at)
     after = fresh(sessions)
@@ -165,6 +167,7 @@ def test_a_session_held_past_the_clearance_keeps_its_rule_when_moved(clinic, app
         service, therapist, wanted(first), first=first, screen=severe(), now=booked_at
     ).bookings
     app.config["CLEARANCE_VALID_DAYS"] = 28
+    use_policy(load_policy())  # the policy is read once per request
     attested_at = sessions[3].starts_at - timedelta(days=28)
     clearance.attest(sessions[0].id, statement(), actor=Actor.patient(), now=attested_at)
     moved_at = attested_at + timedelta(days=5)  # long after the ordinary 48 hours

@@ -12,6 +12,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingSource, BookingStatus, Clearance, Course
 from booking.services import bookings, courses
 from booking.services.audit import Actor
+from booking.services.clinic_settings import load_policy, use_policy
 from booking.services.errors import BookingError
 from tests.support.builders import make_booking, make_room, make_service, make_therapist
 from tests.support.screens import fine, severe
@@ -116,6 +117,7 @@ def test_a_course_books_every_session_at_ten_local_across_the_clock_change(clini
 def test_later_sessions_may_lie_past_the_booking_horizon(clinic, app):
     service, therapist = clinic
     app.config["BOOKING_HORIZON_DAYS"] = 30
+    use_policy(load_policy())  # the policy is read once per request
     result = book(service, therapist, every=4, starts=wanted(every=4))
     assert local(result.bookings[-1].starts_at) == "Thu 25 Feb 10:00"
     with pytest.raises(BookingError) as refused:  # the first session still may not
@@ -183,6 +185,7 @@ def test_a_severe_pain_course_is_held_as_a_whole(clinic):
 def test_the_online_caps_count_a_course_as_one_booking(clinic, app):
     service, therapist = clinic
     app.config["BOOKING_MAX_FUTURE_PER_EMAIL"] = 2
+    use_policy(load_policy())  # the policy is read once per request
     book(service, therapist)
     # Six sessions to come, yet one booking more is within a cap of two.
     single = bookings.book(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage
+from booking.services.clinic_settings import load_policy, use_policy
 from tests.services.test_courses import NOW, book
 from tests.support.builders import make_room, make_service, make_therapist
 from tests.support.screens import fine
@@ -162,6 +163,7 @@ def test_a_session_past_the_clearance_says_why_it_is_still_held(client, app):
     first = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
     result = book(service, therapist, wanted(first), first=first, screen=severe(), now=booked_at)
     app.config["CLEARANCE_VALID_DAYS"] = 28
+    use_policy(load_policy())  # the policy is read once per request
     attested_at = result.bookings[3].starts_at - timedelta(days=28)
     clearance.attest(result.bookings[0].id, statement(), actor=_patient(), now=attested_at)
     with clock.frozen(attested_at + timedelta(hours=1)):

@@ -11,9 +11,8 @@ clearance; "not cleared" releases every held session, as it releases the one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from booking.extensions import db
@@ -21,6 +20,7 @@ from booking.models import ApprovalState, Booking, BookingStatus, Clearance, Cle
 from booking.scheduling import moves
 from booking.services import transitions
 from booking.services.audit import Actor
+from booking.services.clinic_settings import current_policy
 
 OPEN = (BookingStatus.HELD, BookingStatus.EXPIRED)
 
@@ -93,8 +93,7 @@ def _hold_until_shortly_before(session: Booking, *, actor: Actor, now: datetime)
     """Keep a session the clearance does not reach held until shortly before its start."""
     if session.status is not BookingStatus.HELD or not session.blocks_at(now):
         return False
-    before = timedelta(hours=int(current_app.config["HOLD_HOURS_BEFORE_START"]))
-    until = session.starts_at - before
+    until = session.starts_at - current_policy().hold_before_start
     if until <= session.hold_expires_at:
         return False
     return transitions.apply(
