@@ -328,3 +328,25 @@ def test_two_courses_racing_for_the_same_weeks_one_gets_them(app):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Course)) == 1
     assert course_bookings() == 6
+
+
+def test_the_policy_given_is_the_one_applied(clinic):
+    from dataclasses import replace
+
+    from booking.services.clinic_settings import current_policy
+
+    service, therapist = clinic
+    starts = wanted()
+    clearance = _clearance_for("pat@example.org", service, therapist)
+    clearance.valid_until = starts[3]
+    db.session.commit()
+    policy = replace(current_policy(), hold_hours_before_start=48)
+    result = courses.book_course(
+        request(service, therapist, starts, screen=severe()),
+        actor=Actor.patient(),
+        now=NOW,
+        policy=policy,
+    )
+    assert [b.hold_expires_at for b in result.bookings[3:]] == [
+        s - timedelta(hours=48) for s in starts[3:]
+    ]

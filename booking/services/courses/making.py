@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from booking.extensions import db
 from booking.models import Booking, Course
 from booking.notify import outbox
+from booking.policy import ClinicPolicy
 from booking.scheduling.courses import CoursePlan, session_week, wanted_starts
-from booking.services import availability, manage_links, patients
+from booking.services import manage_links, patients
 from booking.services.audit import Actor
 from booking.services.bookings import placing
 from booking.services.bookings.common import UNKNOWN_MESSAGE, BookingRequest, _TakenSignal
@@ -80,7 +81,13 @@ def find_by_form_key(form_key: str) -> Course | None:
     return db.session.scalar(select(Course).where(Course.form_key == form_key))
 
 
-def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> CourseResult:
+def book_course(
+    request: CourseRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    policy: ClinicPolicy | None = None,
+) -> CourseResult:
     """Book every session of ``request`` in one transaction; return the course.
 
     The same rules as ``bookings.book`` for each session (screen, restrictions, caps,
@@ -92,14 +99,15 @@ def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> Cours
     Idempotent on the form key: a replay returns the first course. Raises BookingError
     ("no_course" | "invalid" | ...), or CourseTaken when a start is no longer free.
     """
+    policy = policy or current_policy()
     first = request.booking
-    zone = availability.clinic_zone()
+    zone = policy.zone
     check_cadence(request.every_weeks)
     wanted = wanted_starts(
         first.start, every_weeks=request.every_weeks, sessions=max(len(request.starts), 1), tz=zone
     )
     _check_starts(request, wanted, zone)
-    rules = course_rules(wanted, now=now)
+    rules = course_rules(wanted, now=now, policy=policy)
     failed: list[int] = []
 
     def attempt() -> CourseResult:
@@ -115,9 +123,9 @@ def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> Cours
                 f"A course of {service.name} has {service.course_sessions} sessions.",
                 field="starts",
             )
-        decision = placing.decide(first, service, facts, now)
+        decision = placing.decide(first, service, facts, now, policy=policy)
         held = any(decision.holds(start) for start in request.starts)
-        _before_placing(first, facts, hold=held, actor=actor, now=now)
+        _before_placing(first, facts, hold=held, actor=actor, now=now, policy=policy)
         patient_id = (
             facts.patient_id
             or patients.create(name=first.name, email=first.email, phone=first.phone, now=now).id
@@ -158,7 +166,8 @@ def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> Cours
                         rules=None if number == 1 else rules,
                         course_id=course.id,
                         session=number,
-                        hold_expires_at=_hold_until(decision, start, now),
+                        hold_expires_at=_hold_until(decision, start, now, policy),
+                        policy=policy,
                     )
                 )
             except _TakenSignal:
@@ -172,11 +181,11 @@ def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> Cours
             service_name=service.name,
             therapist_names={p.booking.therapist_id: p.therapist_name for p in placed},
             clearance_runs_out=decision.covered_until
-            if any(_hold_until(decision, p.booking.starts_at, now) for p in placed)
+            if any(_hold_until(decision, p.booking.starts_at, now, policy) for p in placed)
             else None,
         )
         token = manage_links.mint(placed[0].booking, now=now)
-        placing.count_screen(first, decision, now)
+        placing.count_screen(first, decision, now, policy=policy)
         return CourseResult(course, [p.booking for p in placed], token, created=True)
 
     try:
@@ -187,7 +196,7 @@ def book_course(request: CourseRequest, *, actor: Actor, now: datetime) -> Cours
         lost = isinstance(refused, IntegrityError)
         if lost and first.form_key and (existing := find_by_form_key(first.form_key)):
             return CourseResult(existing, list(existing.bookings), None, created=False)
-        raise _course_taken(request, list(failed), now=now) from None
+        raise _course_taken(request, list(failed), now=now, policy=policy) from None
 
 
 def _therapist(request: CourseRequest, number: int) -> int | None:
@@ -213,7 +222,9 @@ def _check_starts(request: CourseRequest, wanted: list[datetime], zone) -> None:
             )
 
 
-def _hold_until(decision: placing.Decision, start: datetime, now: datetime) -> datetime | None:
+def _hold_until(
+    decision: placing.Decision, start: datetime, now: datetime, policy: ClinicPolicy
+) -> datetime | None:
     """A session held only because the patient's clearance runs out before it.
 
     Its hold lasts until shortly before its own start (HOLD_HOURS_BEFORE_START), so the
@@ -222,10 +233,12 @@ def _hold_until(decision: placing.Decision, start: datetime, now: datetime) -> d
     """
     if decision.restricted or decision.covered_by is None or not decision.holds(start):
         return None
-    return max(start - current_policy().hold_before_start, now)
+    return max(start - policy.hold_before_start, now)
 
 
-def _course_taken(request: CourseRequest, failed: list[int], *, now: datetime) -> CourseTaken:
+def _course_taken(
+    request: CourseRequest, failed: list[int], *, now: datetime, policy: ClinicPolicy
+) -> CourseTaken:
     """The refusal, with the course planned afresh in a read of its own."""
     first = request.booking
     with reading():
@@ -239,6 +252,7 @@ def _course_taken(request: CourseRequest, failed: list[int], *, now: datetime) -
                 now=now,
                 therapist_id=first.therapist_id,
                 sessions=len(request.starts),
+                policy=policy,
             )
         except BookingError:
             fresh = None

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from booking.models import Service
+from booking.policy import ClinicPolicy
 from booking.scheduling import Policy, Slot
 from booking.scheduling.courses import (
     CoursePlan,
@@ -15,6 +16,7 @@ from booking.scheduling.courses import (
     week_bounds,
 )
 from booking.services import availability
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 
 
@@ -32,14 +34,14 @@ def check_cadence(every_weeks: int) -> None:
         raise BookingError("invalid", "Choose a session every 1 to 4 weeks.", field="every_weeks")
 
 
-def course_rules(wanted: list[datetime], *, now: datetime) -> Policy:
+def course_rules(wanted: list[datetime], *, now: datetime, policy: ClinicPolicy) -> Policy:
     """The clinic's policy with the horizon stretched to the course's last week.
 
     The first session must start within the booking horizon like any booking; the later
     ones follow it at the cadence, however far that is.
     """
-    rules = availability.policy()
-    last_end = week_bounds(wanted[-1], availability.clinic_zone())[1]
+    rules = availability.scheduling_rules(policy)
+    last_end = week_bounds(wanted[-1], policy.zone)[1]
     return replace(rules, horizon=max(rules.horizon, last_end - now))
 
 
@@ -53,6 +55,7 @@ def plan(
     therapist_id: int | None = None,
     earliest_start: datetime | None = None,
     sessions: int | None = None,
+    policy: ClinicPolicy | None = None,
 ) -> CoursePlan:
     """Plan a course of ``service`` from ``first_start``: read-only, for the page.
 
@@ -61,11 +64,12 @@ def plan(
     nearest other times of each week. ``earliest_start`` bounds every start (a held
     booking's time to get cleared). Raises BookingError("no_course" | "invalid").
     """
+    policy = policy or current_policy()
     check_cadence(every_weeks)
     count = sessions if sessions is not None else sessions_of(service)
-    zone = availability.clinic_zone()
+    zone = policy.zone
     wanted = wanted_starts(first_start, every_weeks=every_weeks, sessions=count, tz=zone)
-    rules = course_rules(wanted, now=now)
+    rules = course_rules(wanted, now=now, policy=policy)
     first_day = session_week(wanted[0], zone)[0]
     last_day = session_week(wanted[-1], zone)[1]
     found = availability.slots_for(
@@ -77,7 +81,7 @@ def plan(
         earliest_start=earliest_start,
         rules=rules,
     ).slots
-    horizon_end = now + availability.policy().horizon
+    horizon_end = now + policy.horizon
     weeks: list[list[Slot]] = []
     for number, start in enumerate(wanted, start=1):
         lo, hi = session_week(start, zone)

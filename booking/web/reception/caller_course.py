@@ -15,6 +15,7 @@ from flask import flash, request
 from booking.models import BookingSource, BookingStatus, Service
 from booking.scheduling.courses import CoursePlan
 from booking.services import courses
+from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from booking.web import picker
 from booking.web.reception.actions import current_time, staff_actor, to_booking_page
@@ -97,6 +98,7 @@ def book(form, screen, service: Service, minutes: int, start: datetime, therapis
             ),
             actor=staff_actor(),
             now=current_time(),
+            policy=current_policy(),
         )
     except courses.CourseTaken as taken:
         form.form_errors.append(taken.message)
