@@ -350,3 +350,17 @@ def test_the_policy_given_is_the_one_applied(clinic):
     assert [b.hold_expires_at for b in result.bookings[3:]] == [
         s - timedelta(hours=48) for s in starts[3:]
     ]
+
+
+def test_a_patients_export_lists_their_course_and_each_sessions_place_in_it(clinic):
+    from booking.services import privacy
+
+    service, therapist = clinic
+    result = book(service, therapist)
+    data = privacy.export_patient(result.course.patient_id, actor=Actor.system(), now=NOW)
+    (course,) = data["courses"]
+    assert course["reference"] == result.course.public_id
+    assert (course["sessions"], course["every_weeks"], course["minutes"]) == (6, 1, 60)
+    assert course["bookings"] == [b.public_id for b in result.bookings]
+    by_reference = {b["reference"]: b["course_session"] for b in data["bookings"]}
+    assert [by_reference[b.public_id] for b in result.bookings] == [1, 2, 3, 4, 5, 6]

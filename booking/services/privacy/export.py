@@ -13,6 +13,7 @@ from booking.models import (
     Booking,
     Clearance,
     ClinicianLink,
+    Course,
     FollowUp,
     Intake,
     OutboxMessage,
@@ -103,6 +104,20 @@ def export_patient(patient_id: int, *, actor: Actor, now: datetime) -> dict[str,
             "created_at": _iso(patient.created_at),
         },
         "bookings": [_booking_data(b, intakes.get(b.id)) for b in bookings],
+        "courses": [
+            {
+                "reference": course.public_id,
+                "service": course.service.name,
+                "minutes": course.duration_minutes,
+                "sessions": course.sessions,
+                "every_weeks": course.every_weeks,
+                "booked_at": _iso(course.created_at),
+                "bookings": [b.public_id for b in course.bookings],
+            }
+            for course in db.session.scalars(
+                select(Course).where(Course.patient_id == patient.id).order_by(Course.id)
+            )
+        ],
         "clearances": [_clearance_data(c, public_ids) for c in clearances],
         "clinician_links": [
             {
@@ -169,6 +184,7 @@ def _booking_data(booking: Booking, intake: Intake | None) -> dict[str, Any]:
         "starts_at": _iso(booking.starts_at),
         "ends_at": _iso(booking.ends_at),
         "status": str(booking.status),
+        "course_session": booking.course_session,
         "price_pence": booking.price_pence,
         "source": str(booking.source),
         "booked_at": _iso(booking.created_at),
