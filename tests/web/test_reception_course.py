@@ -109,3 +109,50 @@ def test_a_treatment_without_courses_books_one_session(clinic, desk):
     page = plan_page(client, clinic)
     assert "not offered as a course" in page.text
     assert "The course:" not in page.text
+
+
+def book_course_at_desk(client, clinic):
+    therapist = clinic["therapist"].id
+    response = client.post(
+        "/reception/book",
+        data=caller(clinic, therapist=str(therapist), course_every="1"),
+    )
+    assert response.status_code == 303, response.text
+    return db.session.scalars(
+        select(Booking).where(Booking.course_id.is_not(None)).order_by(Booking.course_session)
+    ).all()
+
+
+def test_reception_cancels_the_rest_of_a_course_from_a_session_in_one_step(course_clinic, desk):
+    client, _ = desk
+    sessions = book_course_at_desk(client, course_clinic)
+    second = sessions[1]
+    page = client.get(f"/reception/bookings/{second.public_id}").text
+    assert "Cancel the rest of the course" in page
+    url = f"/reception/bookings/{second.public_id}/course/cancel"
+
+    refused = client.post(url, data={})  # the confirmation box left unticked
+    assert refused.status_code == 400 and "Tick to confirm" in refused.text
+    db.session.expire_all()
+    assert {b.status for b in sessions} == {BookingStatus.CONFIRMED}
+
+    response = client.post(url, data={"confirm": "y"})
+    assert response.status_code == 303, response.text
+    db.session.expire_all()
+    # Every session still to come is cancelled, the one whose page it was included.
+    assert {b.status for b in sessions} == {BookingStatus.CANCELLED}
+
+
+def test_a_single_booking_has_no_course_to_cancel(course_clinic, desk):
+    client, _ = desk
+    single = booking_for(course_clinic, starts_at=TOMORROW_10)
+    assert (
+        "Cancel the rest of the course"
+        not in client.get(f"/reception/bookings/{single.public_id}").text
+    )
+    response = client.post(
+        f"/reception/bookings/{single.public_id}/course/cancel", data={"confirm": "y"}
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert single.status is not BookingStatus.CANCELLED

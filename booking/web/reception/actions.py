@@ -29,6 +29,7 @@ from booking.models import (
 from booking.services import (
     bookings,
     clearance,
+    courses,
     visits,
 )
 from booking.services.audit import Actor
@@ -37,6 +38,7 @@ from booking.services.errors import BookingError
 from booking.web.reception import bp
 from booking.web.reception.forms import (
     CancelBookingForm,
+    CancelCourseForm,
     DecideClearanceForm,
     ExtendHoldForm,
     NoteForm,
@@ -194,6 +196,7 @@ def _render_booking(booking: Booking, status: int = 200, **forms):
         status_form=forms.get("status_form") or StatusForm(formdata=None),
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         cancel_form=forms.get("cancel_form") or CancelBookingForm(formdata=None),
+        cancel_course_form=forms.get("cancel_course_form") or CancelCourseForm(formdata=None),
         extend_form=forms.get("extend_form") or ExtendHoldForm(formdata=None),
         clearance_form=forms.get("clearance_form") or RecordClearanceForm(formdata=None),
         decide_form=forms.get("decide_form") or DecideClearanceForm(formdata=None),
@@ -265,6 +268,24 @@ def cancel(ref: str):
             policy=current_policy(),
         ),
         "Booking cancelled." + (" The patient will get an email." if notify else ""),
+    )
+
+
+@bp.post("/bookings/<ref>/course/cancel")
+def cancel_course(ref: str):
+    """Cancel every session still to come of the booking's course, the cut-off lifted."""
+    booking = load_booking(ref)
+    if booking.course_id is None:
+        abort(404)
+    form = CancelCourseForm()
+    return _act(
+        booking,
+        form,
+        "cancel_course_form",
+        lambda: courses.cancel_rest(
+            booking.id, actor=staff_actor(), now=current_time(), enforce_cutoff=False
+        ),
+        "The rest of the course is cancelled.",
     )
 
 

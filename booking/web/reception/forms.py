@@ -185,6 +185,14 @@ class CancelBookingForm(FlaskForm):
             raise ValidationError("Tick to confirm the cancellation.")
 
 
+class CancelCourseForm(FlaskForm):
+    confirm = BooleanField("Yes, cancel every session of this course still to come")
+
+    def validate_confirm(self, field):
+        if not field.data:
+            raise ValidationError("Tick to confirm cancelling the rest of the course.")
+
+
 class StatusForm(FlaskForm):
     value = RadioField(
         "New status",
