@@ -36,14 +36,6 @@ NOT_SUITABLE = (
 )
 
 
-@bp.after_request
-def _private(response):
-    # The token is a password in the URL: never send it on as a referrer, never cache.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _load(token: str) -> ClinicianLink:
     now = clock.now()
     link = clinician_links.find(token, now=now)

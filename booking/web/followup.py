@@ -45,14 +45,6 @@ class FollowUpForm(FlaskForm):
     """The CSRF token; the answers are parsed by ``booking.intake.followup``."""
 
 
-@bp.after_request
-def _private(response):
-    # The token is a password in the URL: never send it on as a referrer, never cache.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _load(token: str) -> FollowUp:
     follow_up = answering.find(token, now=clock.now())
     if follow_up is None:

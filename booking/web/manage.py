@@ -33,14 +33,6 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 limits.token_lookups(bp)
 
 
-@bp.after_request
-def _private(response):
-    # The token is a password in the URL: never send it on as a referrer, never cache.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _load(token: str) -> Booking:
     booking = manage_links.find_booking(token)
     if booking is None:

@@ -20,13 +20,6 @@ bp = Blueprint("manage_course", __name__, url_prefix="/manage")
 limits.token_lookups(bp)
 
 
-@bp.after_request
-def _private(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _load(token: str) -> Booking:
     booking = manage_links.find_booking(token)
     if booking is None:
