@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, session, url_for
 
 from booking import clock
-from booking.models import BookingSource, Course
+from booking.models import Course
 from booking.notify import settings
 from booking.services import bookings, courses
 from booking.services.audit import Actor
@@ -63,20 +63,7 @@ def review(
         return redirect(url_for("book.course"))
     if post and not stale:
         request_ = courses.CourseRequest(
-            booking=bookings.BookingRequest(
-                service_id=choice.service.id,
-                minutes=choice.minutes,
-                start=start,
-                therapist_id=choice.therapist_id,
-                name=details["name"],
-                email=details["email"],
-                phone=details["phone"],
-                note=details.get("note", ""),
-                over_18=details.get("over_18", True),
-                form_key=data["form_key"],
-                source=BookingSource.ONLINE,
-                screen=steps.screen(data),
-            ),
+            booking=steps.booking_request(data, choice, start, details),
             every_weeks=wanted.every_weeks,
             starts=tuple(when for when, _ in accepted),
             therapist_ids=tuple(therapist for _, therapist in accepted),

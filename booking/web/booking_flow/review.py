@@ -8,7 +8,6 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from booking import clock
-from booking.models import BookingSource
 from booking.notify import settings
 from booking.services import availability, bookings
 from booking.services.audit import Actor
@@ -66,20 +65,7 @@ def review():
     error = None
     alternatives = []
     if request.method == "POST" and not stale:
-        request_ = bookings.BookingRequest(
-            service_id=choice.service.id,
-            minutes=choice.minutes,
-            start=start,
-            therapist_id=choice.therapist_id,
-            name=details["name"],
-            email=details["email"],
-            phone=details["phone"],
-            note=details.get("note", ""),
-            over_18=details.get("over_18", True),
-            form_key=data["form_key"],
-            source=BookingSource.ONLINE,
-            screen=steps.screen(data),
-        )
+        request_ = steps.booking_request(data, choice, start, details)
         try:
             result = bookings.book(
                 request_, actor=Actor.patient(), now=clock.now(), policy=current_policy()

@@ -14,7 +14,7 @@ from flask import flash, redirect, url_for
 
 from booking import clock
 from booking.intake import Assessment, ScreenAnswers, ScreenError, assess, parse_answers
-from booking.models import Service
+from booking.models import BookingSource, Service
 from booking.services import availability, bookings, catalog, screening
 from booking.web import picker
 
@@ -59,6 +59,27 @@ def chosen(data: dict) -> Choice | None:
         return None
     return Choice(
         service, minutes, therapist.id if therapist else None, therapist.name if therapist else None
+    )
+
+
+def booking_request(
+    data: dict, choice: Choice, start: datetime, details: dict
+) -> bookings.BookingRequest:
+    """The booking the draft asks for, as the review step submits it (one session, or the
+    first of a course, whose ``start`` sets its weekday and time)."""
+    return bookings.BookingRequest(
+        service_id=choice.service.id,
+        minutes=choice.minutes,
+        start=start,
+        therapist_id=choice.therapist_id,
+        name=details["name"],
+        email=details["email"],
+        phone=details["phone"],
+        note=details.get("note", ""),
+        over_18=details.get("over_18", True),
+        form_key=data["form_key"],
+        source=BookingSource.ONLINE,
+        screen=screen(data),
     )
 
 
