@@ -24,11 +24,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import bindparam, create_engine, make_url, text
 from sqlalchemy.engine import Engine
+
+from booking.models.types import UTCDateTime
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -322,6 +325,7 @@ class Stack:
         try:
             self._cli("db", "upgrade")
             self._cli("booking", "seed-demo")
+            self._end_the_demo_waitlist()
             self._start_server()
             for _ in range(mail_workers):
                 self.start_worker()
@@ -347,6 +351,19 @@ class Stack:
 
         self._drop_database = drop
         return base.set(database=name).render_as_string(hide_password=False)
+
+    def _end_the_demo_waitlist(self) -> None:
+        # The worker offers any free time that fits a waiting entry, so with the demo's
+        # entries waiting it would reserve a start a test has just read as free.
+        engine = self.engine()
+        try:
+            with engine.begin() as conn:
+                ending = text(
+                    "UPDATE waitlist_entries SET ended_at = :now WHERE ended_at IS NULL"
+                ).bindparams(bindparam("now", type_=UTCDateTime()))
+                conn.execute(ending, {"now": datetime.now(UTC)})
+        finally:
+            engine.dispose()
 
     def _cli(self, *args: str) -> None:
         subprocess.run(
