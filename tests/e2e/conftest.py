@@ -205,6 +205,10 @@ def start_server(tmp: Path, *, database_url: str | None = None, extra_env: dict 
             "PORT": str(port),
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
+            # The server runs on the real clock. From a Friday evening a 48-hour hold ends
+            # before any weekday's opening hours, so a held patient is offered no start
+            # at all (DOMAIN.md); four days reach the next working day from any evening.
+            "FLASK_HOLD_MAX_HOURS_AFTER_BOOKING": "96",
         }
     )
     env.update(extra_env or {})
