@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import bindparam, distinct, func, select, union
 
 from booking import validation
 from booking.intake import assess, patient_message
@@ -95,16 +95,32 @@ def _screen(
     return assessment, clearance
 
 
-def _same_person(column, email: str):
-    """SQL: ``column`` is ``email`` or one of its ``+tag`` variants, in any case."""
+def same_person_patterns(email: str) -> dict[str, str]:
+    """The values :func:`_same_person` compares with: the canonical address and its tags."""
     local, _, domain = validation.canonical_email(email).rpartition("@")
 
     def escaped(text: str) -> str:
         return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
+    return {
+        "same_exact": f"{local}@{domain}",
+        "same_tagged": f"{escaped(local)}+%@{escaped(domain)}",
+    }
+
+
+def _same_person(column, email: str | None = None):
+    """SQL: ``column`` is ``email`` or one of its ``+tag`` variants, in any case.
+
+    Without ``email``, the statement takes them as the parameters "same_exact" and
+    "same_tagged" (:func:`same_person_patterns`), so it can be built once and reused.
+    """
+    if email is None:
+        exact, tagged = bindparam("same_exact"), bindparam("same_tagged")
+    else:
+        patterns = same_person_patterns(email)
+        exact, tagged = patterns["same_exact"], patterns["same_tagged"]
     lowered = func.lower(column)
-    tagged = f"{escaped(local)}+%@{escaped(domain)}"
-    return (lowered == f"{local}@{domain}") | lowered.like(tagged, escape="\\")
+    return (lowered == exact) | lowered.like(tagged, escape="\\")
 
 
 RESTRICTED_MESSAGE = (
@@ -142,33 +158,31 @@ def _restriction_override(request: BookingRequest, service: Service, now: dateti
     return True
 
 
-def _cap_counts(email: str, now: datetime):
+def _cap_counts(email: str | None, now):
     """SQL: one row, the future bookings and the live holds of the person with ``email``.
 
     Counts live holds and confirmed bookings still to come, by the booking's contact email
     or its patient's, as one person whatever case or ``+tag`` each was typed with. The
     patients matching are found once, not joined to every future booking. A course counts
     once, however many of its sessions are to come or held: it was booked as one unit.
+    ``email`` None and ``now`` a bind parameter: see :func:`_same_person`.
     """
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
+    to_come = (Booking.starts_at > now) & (live_hold | (Booking.status == BookingStatus.CONFIRMED))
     matching_patients = select(Patient.id).where(_same_person(Patient.email, email))
+    # Two branches, not one OR: each can use its index (the lower-cased contact address;
+    # the patient), where an OR with a subquery makes PostgreSQL filter every booking.
+    columns = (Booking.id, Booking.course_id, live_hold.label("held"))
+    mine = union(
+        select(*columns).where(_same_person(Booking.contact_email, email), to_come),
+        select(*columns).where(Booking.patient_id.in_(matching_patients), to_come),
+    ).subquery("mine")
     # A course's sessions share one negative key; other bookings keep their own id.
-    unit = distinct(func.coalesce(-Booking.course_id, Booking.id))
-    return (
-        select(
-            func.count(unit).label("future"),
-            func.count(unit).filter(live_hold).label("holds_now"),
-        )
-        .where(
-            or_(
-                _same_person(Booking.contact_email, email),
-                Booking.patient_id.in_(matching_patients),
-            ),
-            Booking.starts_at > now,
-            live_hold | (Booking.status == BookingStatus.CONFIRMED),
-        )
-        .subquery("caps")
-    )
+    unit = distinct(func.coalesce(-mine.c.course_id, mine.c.id))
+    return select(
+        func.count(unit).label("future"),
+        func.count(unit).filter(mine.c.held).label("holds_now"),
+    ).subquery("caps")
 
 
 def _refuse_hold_squatting(

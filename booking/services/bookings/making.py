@@ -5,17 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, literal, select
+from sqlalchemy import Integer, Select, bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.models import Booking, BookingSource, MessageKind
+from booking.models.types import UTCDateTime
 from booking.notify import outbox
 from booking.policy import ClinicPolicy
 from booking.services import holds, manage_links, patients, recheck, screening
 from booking.services.audit import Actor
 from booking.services.bookings import placing
-from booking.services.bookings.checks import _cap_counts, _refuse_hold_squatting
+from booking.services.bookings.checks import (
+    _cap_counts,
+    _refuse_hold_squatting,
+    same_person_patterns,
+)
 from booking.services.bookings.common import (
     UNKNOWN_MESSAGE,
     BookingRequest,
@@ -149,24 +154,45 @@ def _end_fulfilled_entry(entry_id: int, booking: Booking, *, actor: Actor, now: 
     reservations.end_fulfilled(entry_id, booking.public_id, actor=actor, now=now)
 
 
-def _facts(request: BookingRequest, now: datetime) -> _Facts:
-    """Read the small facts the verb needs, in one statement of scalar subqueries."""
+# The facts statement, one per shape (which of its parts a request needs), built once with
+# bind parameters: building and keying this many expressions cost more than running them.
+_FACTS_STATEMENTS: dict[tuple[bool, bool, bool], Select] = {}
+
+
+def _facts_statement(shape: tuple[bool, bool, bool]) -> Select:
+    statement = _FACTS_STATEMENTS.get(shape)
+    if statement is not None:
+        return statement
+    has_key, has_email, capped = shape
     none = literal(None, Integer)
+    now = bindparam("now", type_=UTCDateTime())
+    email = bindparam("email")
     columns = [
-        select(Booking.id).where(Booking.form_key == request.form_key).scalar_subquery()
-        if request.form_key
+        select(Booking.id).where(Booking.form_key == bindparam("form_key")).scalar_subquery()
+        if has_key
         else none,
-        patients.id_for(request.email) if request.email else none,
-        screening.any_valid_clearance(request.email, now=now) if request.email else none,
+        patients.id_for(email) if has_email else none,
+        screening.any_valid_clearance(email, now=now) if has_email else none,
         holds.anything_overdue(now),
     ]
     statement = select(*columns)
-    if request.source is BookingSource.ONLINE and request.email:
-        caps = _cap_counts(request.email, now)
+    if capped:
+        caps = _cap_counts(None, now)
         statement = statement.add_columns(caps.c.future, caps.c.holds_now).select_from(caps)
     else:
         statement = statement.add_columns(literal(0, Integer), literal(0, Integer))
-    replay_id, patient_id, cleared, overdue, future, holds_now = db.session.execute(statement).one()
+    return _FACTS_STATEMENTS.setdefault(shape, statement)
+
+
+def _facts(request: BookingRequest, now: datetime) -> _Facts:
+    """Read the small facts the verb needs, in one statement of scalar subqueries."""
+    capped = request.source is BookingSource.ONLINE and bool(request.email)
+    statement = _facts_statement((bool(request.form_key), bool(request.email), capped))
+    params: dict = {"now": now, "form_key": request.form_key, "email": request.email}
+    if capped:
+        params |= same_person_patterns(request.email)
+    row = db.session.execute(statement, params).one()
+    replay_id, patient_id, cleared, overdue, future, holds_now = row
     return _Facts(replay_id, patient_id, bool(cleared), future or 0, holds_now or 0, bool(overdue))
 
 
