@@ -78,6 +78,32 @@ def earliest_hold_start(now: datetime, *, policy: ClinicPolicy | None = None) ->
     """
     policy = policy or current_policy()
     needed = _working_deadline(now, policy)
-    if needed > now + policy.hold_max_after_booking:
+    if not _reaches(now, needed, policy):
         return now + timedelta(days=366 * 2)
     return needed + policy.hold_before_start
+
+
+def _reaches(now: datetime, needed: datetime, policy: ClinicPolicy) -> bool:
+    return needed <= now + policy.hold_max_after_booking
+
+
+# How finely :func:`holds_open_from` looks for the moment holds are possible again.
+_STEP = timedelta(minutes=15)
+
+
+def holds_open_from(now: datetime, *, policy: ClinicPolicy | None = None) -> datetime | None:
+    """None if a hold can be booked at ``now``; otherwise the first time one can again.
+
+    From a Friday evening the longest hold ends before the next weekday's opening hours,
+    so no start qualifies until the hold can reach them (by default Saturday, 17:00). The
+    answer is on a quarter-hour, within a fortnight.
+    """
+    policy = policy or current_policy()
+    if _reaches(now, _working_deadline(now, policy), policy):
+        return None
+    moment = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    for _ in range(14 * 24 * 4):
+        moment += _STEP
+        if _reaches(moment, _working_deadline(moment, policy), policy):
+            return moment
+    return moment  # pragma: no cover - a working day always comes within a fortnight

@@ -48,3 +48,19 @@ def test_the_earliest_hold_start_leaves_the_day_before_it(app):
     assert start == datetime(2027, 3, 9, 17, 0, tzinfo=UTC) + timedelta(hours=24)
     deadline = clearance_window.deadline_for(MONDAY_10, start)
     assert clearance_window.leaves_a_working_day(MONDAY_10, deadline)
+
+
+def test_holds_open_again_once_the_longest_hold_reaches_mondays_hours(app):
+    # Friday 18:00: a 48-hour hold ends before Monday 17:00 until Saturday 17:00.
+    assert clearance_window.holds_open_from(FRIDAY_18) == datetime(2027, 3, 13, 17, 0, tzinfo=UTC)
+    nearly = datetime(2027, 3, 13, 16, 52, 30, tzinfo=UTC)
+    assert clearance_window.holds_open_from(nearly) == datetime(2027, 3, 13, 17, 0, tzinfo=UTC)
+    opened = datetime(2027, 3, 13, 17, 0, tzinfo=UTC)
+    assert clearance_window.holds_open_from(opened) is None
+    assert clearance_window.earliest_hold_start(opened) < opened + timedelta(days=7)
+
+
+def test_on_a_weekday_a_hold_can_be_booked_at_once(app):
+    assert clearance_window.holds_open_from(MONDAY_10) is None
+    # Thursday evening: 48 hours reach Saturday, after Friday's whole hours.
+    assert clearance_window.holds_open_from(datetime(2027, 3, 11, 20, 0, tzinfo=UTC)) is None

@@ -20,7 +20,7 @@ from booking.models import AuditEvent, Booking
 from booking.web.api.schemas import BookingCreated, BookingResponse, ErrorResponse
 from tests.support.database import DEFAULT_NOW
 from tests.support.misses import without_reference
-from tests.support.screens import fine
+from tests.support.screens import fine, severe
 
 API = "/api/v1/bookings"
 SERVICE = "therapeutic-back-massage"  # 30/45/60 min; Amira works Mondays 09-13 and 14-18
@@ -189,6 +189,31 @@ def test_a_taken_time_is_409_with_alternatives(client, demo):
     assert MONDAY_10 not in [a["start"] for a in alternatives]
     assert all(a["therapists"] == ["amira-hassan"] for a in alternatives)
     assert all(datetime.fromisoformat(a["start"]).utcoffset() is not None for a in alternatives)
+    assert state() == before
+
+
+def test_a_held_booking_too_soon_to_get_cleared_says_so_not_that_it_was_taken(client, demo):
+    before = state()
+    # Wednesday 09:00: a hold must leave Thursday's hours, so Thursday 10:00 is too soon.
+    response = post(client, API, valid(screen=severe().to_data(), start="2027-03-11T10:00:00Z"))
+    error = assert_error(response, 409)
+    assert error["reason"] == "taken"
+    assert "just taken" not in error["message"]
+    assert "too soon for us to hold" in error["message"]
+    starts = [datetime.fromisoformat(a["start"]) for a in error["alternatives"]]
+    bound = datetime.fromisoformat("2027-03-12T17:00:00+00:00")  # Thursday 17:00 plus 24 h
+    assert starts and min(starts) >= bound
+    assert state() == before
+
+
+def test_on_a_friday_evening_a_held_booking_is_told_when_holds_open_again(client, demo):
+    before = state()
+    friday_evening = datetime.fromisoformat("2027-03-12T19:00:00+00:00")
+    response = post(client, API, valid(screen=severe().to_data()), now=friday_evening)
+    error = assert_error(response, 409)
+    assert "until Saturday 13 March at 17:00" in error["message"]
+    assert "020 7946 0321" in error["message"] and "just taken" not in error["message"]
+    assert error["alternatives"] == []
     assert state() == before
 
 

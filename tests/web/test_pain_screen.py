@@ -133,6 +133,16 @@ def test_a_hold_is_only_offered_times_leaving_12_hours_to_get_cleared(client, de
     )
 
 
+def test_on_a_friday_evening_a_held_patient_is_told_when_a_time_can_be_held(client, demo):
+    with clock.frozen(datetime.fromisoformat("2027-03-12T19:00:00+00:00")):
+        start_flow(client)
+        client.post("/book/health", data=form_data(severe()))
+        page = client.get("/book/time").get_data(as_text=True)
+    assert "We can hold a time for you from Saturday 13 March at 17:00" in page
+    assert "working day" in page and "020 7946 0321" in page
+    assert "no free times left" not in page and "time-button" not in page
+
+
 def test_flagged_patients_are_not_offered_deep_pressure(client, demo):
     start_flow(client, "deep-tissue-massage:60")
     response = client.post("/book/health", data=form_data(fine(history={"blood_thinners"})))

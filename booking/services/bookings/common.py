@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from booking.extensions import db
@@ -20,6 +21,7 @@ from booking.scheduling import Slot
 from booking.scheduling import hold_expiry as compute_hold_expiry
 from booking.services import (
     availability,
+    clearance_window,
     manage_links,
 )
 from booking.services.audit import Actor
@@ -173,7 +175,28 @@ def _taken(
                 earliest_start=earliest,
                 policy=policy,
             )
-    return BookingError("taken", TAKEN_MESSAGE, field="start", alternatives=alternatives)
+    message = TAKEN_MESSAGE
+    if earliest is not None and start < earliest:
+        message = _too_soon_to_clear(now, policy or current_policy())
+    return BookingError("taken", message, field="start", alternatives=alternatives)
+
+
+def _too_soon_to_clear(now: datetime, policy: ClinicPolicy) -> str:
+    """Why a held booking's start was refused: its deadline would leave no working day."""
+    reopens = clearance_window.holds_open_from(now, policy=policy)
+    if reopens is None:
+        return (
+            "That time is too soon for us to hold for your medical clearance: it must leave "
+            "you a working day to hear from your doctor or physiotherapist. Here are the "
+            "nearest times that do."
+        )
+    when = reopens.astimezone(policy.zone).strftime("%A %-d %B at %H:%M")
+    return (
+        f"We can't hold a time for your medical clearance online until {when}: a time held "
+        "now would run out before a working day on which to hear from your doctor or "
+        f"physiotherapist. Please try again then, or call us on "
+        f"{current_app.config['CLINIC_PHONE']}."
+    )
 
 
 def _consume_reservation(reservation_id: int | None, now: datetime, actor: Actor):

@@ -44,6 +44,7 @@ def _render_time(choice: steps.Choice, data: dict, form: TimeForm, *, alternativ
         chosen=data.get("start"),
         alternatives=alternatives,
         held=bound is not None,
+        holds_reopen=None if bound is None else clearance_window.holds_open_from(now),
         course=steps.course(data, choice),
         step=steps.step_info("book.time"),
     ), status
