@@ -50,6 +50,13 @@ HOLD_SCREEN_MESSAGE: Final = (
     "for you while you ask them. Each day shows the date by which we need to hear from you. "
     "If we do not hear in time, the time is released and there is no charge."
 )
+# The same when no time can be held just now (see services.clearance_window.holds_open_from).
+HOLD_SCREEN_LATER_MESSAGE: Final = (
+    "From your answers, we need a doctor or physiotherapist to check that massage is right "
+    "for you before we can confirm an appointment. We keep a time for you while you ask them, "
+    "but a time held just now would run out before the next working day: below is when you "
+    "can choose one."
+)
 # Shown once the held booking exists.
 HOLD_MESSAGE: Final = (
     "We are keeping this time for you, but your appointment is not yet confirmed. Before we "

@@ -138,6 +138,8 @@ def test_on_a_friday_evening_a_held_patient_is_told_when_a_time_can_be_held(clie
         start_flow(client)
         client.post("/book/health", data=form_data(severe()))
         page = client.get("/book/time").get_data(as_text=True)
+    assert "You can choose a time now" not in page
+    assert "would run out before the next working day" in page
     assert "We can hold a time for you from Saturday 13 March at 17:00" in page
     assert "working day" in page and "020 7946 0321" in page
     assert "no free times left" not in page and "time-button" not in page

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from booking import clock
 from booking.intake import (
     CONSENT_TEXT,
+    HOLD_SCREEN_LATER_MESSAGE,
     HOLD_SCREEN_MESSAGE,
     QUESTIONS,
     URGENT_WAY_BACK,
@@ -18,7 +19,7 @@ from booking.intake import (
     outcome_text,
     parse_answers,
 )
-from booking.services import catalog, screening
+from booking.services import catalog, clearance_window, screening
 from booking.services.clinic_settings import current_policy
 from booking.services.locking import write_transaction
 from booking.web import drafts
@@ -104,5 +105,6 @@ def _screen_outcome(data: dict, answers: ScreenAnswers):
         flash(NOT_SUITABLE, "error")
         return redirect(url_for("book.choose"))
     if assessment.needs_clearance:
-        flash(HOLD_SCREEN_MESSAGE, "info")
+        later = clearance_window.holds_open_from(now) is not None
+        flash(HOLD_SCREEN_LATER_MESSAGE if later else HOLD_SCREEN_MESSAGE, "info")
     return redirect(url_for("book.time"))
