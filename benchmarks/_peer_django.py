@@ -20,7 +20,8 @@ import time
 import django
 from django.conf import settings
 
-name, host, port, user, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+name, host, port, user = sys.argv[1:5]
+runs, warmup = int(sys.argv[5]), int(sys.argv[6])
 settings.configure(
     DEBUG=False,
     SECRET_KEY="bench-peer-not-secret",
@@ -154,15 +155,15 @@ targets = [
     for hour in range(14, 20)
     for s in staff
 ]
-for i in range(runs + 3):
+for i in range(runs + warmup):
     day, hour, member = targets[i]
     began = time.perf_counter()
-    if i == runs + 2:
+    if i == runs + warmup - 1:
         with connection.execute_wrapper(record):
             book_one(i, day, hour, member)
     else:
         book_one(i, day, hour, member)
-    if i >= 3:
+    if i >= warmup:
         samples.append((time.perf_counter() - began) * 1000)
 samples.sort()
 print(

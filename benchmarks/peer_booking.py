@@ -54,7 +54,10 @@ from booking.services.bookings import BookingRequest, book  # noqa: E402
 OURS = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_peer_ours"
 PEER = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_peer_django"
 PEER_PACKAGES = ["django-appointment==3.12.0", "psycopg[binary]"]
-RUNS, WARMUP = 20, 3
+# Steady state, as a server that has been up a while: psycopg prepares a statement on its
+# fifth run and PostgreSQL settles on a generic plan after five more, so both sides get
+# twelve bookings before the measured ones.
+RUNS, WARMUP = 30, 12
 TARGET_RATIO, TARGET_STATEMENTS = 1.0, 10
 CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 SCREEN = ScreenAnswers(
@@ -167,6 +170,7 @@ def _install_and_run(where: Path) -> dict:
             str(url.port),
             url.username,
             str(RUNS),
+            str(WARMUP),
         ],
         check=True,
         capture_output=True,

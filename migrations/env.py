@@ -32,9 +32,9 @@ def get_metadata():
     return target_db.metadata
 
 
-# Indexes on expressions (``lower(email)``), made by their migrations alone: autogenerate
+# Indexes on expressions (an address in canonical form), made by their migrations alone: autogenerate
 # cannot reflect them on SQLite nor compare them with a model reliably anywhere.
-EXPRESSION_INDEXES = {"ix_bookings_contact_email_lower", "ix_patients_email_lower"}
+EXPRESSION_INDEXES = {"ix_bookings_contact_email_person", "ix_patients_email_person"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):

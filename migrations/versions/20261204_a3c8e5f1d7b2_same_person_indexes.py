@@ -1,10 +1,10 @@
-"""Indexes for counting one person's bookings: lower-cased email addresses.
+"""Indexes for counting one person's bookings: addresses in canonical form.
 
-The online caps count a person's future bookings by ``lower(contact_email)``, exactly or as
-a ``+tag`` variant (a LIKE with a fixed prefix), and by the patients whose lower-cased
-address matches. Without an index on those expressions each booking scanned every future
-booking in the clinic. On PostgreSQL the operator class ``text_pattern_ops`` lets the same
-index answer both the equality and the prefix LIKE whatever the database's collation.
+The online caps count a person's future bookings by the booking's contact address and by
+the patients with that address, as one person whatever case or ``+tag`` each was typed
+with. Without an index each booking scanned every future booking in the clinic. On
+PostgreSQL the index is on the canonical form itself (lower case, the ``+tag`` removed),
+the expression the caps query compares by equality; SQLite gets the lower-cased address.
 
 Revision ID: a3c8e5f1d7b2
 Revises: f2a7c9d15e63
@@ -21,15 +21,18 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("ix_bookings_contact_email_lower", "bookings", "contact_email"),
-    ("ix_patients_email_lower", "patients", "email"),
+    ("ix_bookings_contact_email_person", "bookings", "contact_email"),
+    ("ix_patients_email_person", "patients", "email"),
 )
+# Kept here, not imported: the same expression as services.bookings.checks._canonical.
+CANONICAL = r"regexp_replace(lower({column}), '^([^+@]+)\+[^@]*@', '\1@')"
 
 
 def upgrade():
-    ops = " text_pattern_ops" if op.get_context().dialect.name == "postgresql" else ""
+    postgresql = op.get_context().dialect.name == "postgresql"
     for name, table, column in INDEXES:
-        op.create_index(name, table, [sa.text(f"lower({column}){ops}")])
+        expression = CANONICAL.format(column=column) if postgresql else f"lower({column})"
+        op.create_index(name, table, [sa.text(expression)])
 
 
 def downgrade():

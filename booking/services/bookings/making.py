@@ -156,14 +156,14 @@ def _end_fulfilled_entry(entry_id: int, booking: Booking, *, actor: Actor, now: 
 
 # The facts statement, one per shape (which of its parts a request needs), built once with
 # bind parameters: building and keying this many expressions cost more than running them.
-_FACTS_STATEMENTS: dict[tuple[bool, bool, bool], Select] = {}
+_FACTS_STATEMENTS: dict[tuple[str, bool, bool, bool], Select] = {}
 
 
-def _facts_statement(shape: tuple[bool, bool, bool]) -> Select:
+def _facts_statement(shape: tuple[str, bool, bool, bool]) -> Select:
     statement = _FACTS_STATEMENTS.get(shape)
     if statement is not None:
         return statement
-    has_key, has_email, capped = shape
+    _dialect, has_key, has_email, capped = shape
     none = literal(None, Integer)
     now = bindparam("now", type_=UTCDateTime())
     email = bindparam("email")
@@ -187,7 +187,8 @@ def _facts_statement(shape: tuple[bool, bool, bool]) -> Select:
 def _facts(request: BookingRequest, now: datetime) -> _Facts:
     """Read the small facts the verb needs, in one statement of scalar subqueries."""
     capped = request.source is BookingSource.ONLINE and bool(request.email)
-    statement = _facts_statement((bool(request.form_key), bool(request.email), capped))
+    dialect = db.session.get_bind().dialect.name  # the caps' SQL differs (checks._same_person)
+    statement = _facts_statement((dialect, bool(request.form_key), bool(request.email), capped))
     params: dict = {"now": now, "form_key": request.form_key, "email": request.email}
     if capped:
         params |= same_person_patterns(request.email)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
@@ -264,15 +264,18 @@ def count_screen(
         screening.count_outcome(decision.assessment.outcome, now=now, policy=policy)
 
 
+# Built once: constructing and keying an ORM statement costs as much as running it.
+_SERVICE = (
+    select(Service)
+    .where(Service.id == bindparam("service_id"))
+    .options(joinedload(Service.durations))
+)
+
+
 def load_service(service_id: int) -> Service | None:
     """The service and its lengths in one statement."""
-    return (
-        db.session.execute(
-            select(Service).where(Service.id == service_id).options(joinedload(Service.durations))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    found = db.session.execute(_SERVICE, {"service_id": service_id})
+    return found.unique().scalar_one_or_none()
 
 
 def _therapist_name(window, therapist_id: int) -> str:
