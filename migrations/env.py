@@ -32,8 +32,8 @@ def get_metadata():
     return target_db.metadata
 
 
-# Indexes on expressions (an address in canonical form), made by their migrations alone: autogenerate
-# cannot reflect them on SQLite nor compare them with a model reliably anywhere.
+# Indexes on expressions (an address in canonical form), made by their migrations alone:
+# autogenerate cannot reflect them on SQLite nor compare them with a model reliably.
 EXPRESSION_INDEXES = {"ix_bookings_contact_email_person", "ix_patients_email_person"}
 
 
