@@ -55,6 +55,12 @@ def test_holds_open_again_once_the_longest_hold_reaches_mondays_hours(app):
     assert clearance_window.holds_open_from(FRIDAY_18) == datetime(2027, 3, 13, 17, 0, tzinfo=UTC)
     nearly = datetime(2027, 3, 13, 16, 52, 30, tzinfo=UTC)
     assert clearance_window.holds_open_from(nearly) == datetime(2027, 3, 13, 17, 0, tzinfo=UTC)
+    # Once Friday's hours have begun they no longer count as a whole working day.
+    friday_morning = datetime(2027, 3, 12, 9, 30, tzinfo=UTC)
+    assert clearance_window.holds_open_from(friday_morning) == datetime(
+        2027, 3, 13, 17, 0, tzinfo=UTC
+    )
+    assert clearance_window.holds_open_from(datetime(2027, 3, 12, 8, 45, tzinfo=UTC)) is None
     opened = datetime(2027, 3, 13, 17, 0, tzinfo=UTC)
     assert clearance_window.holds_open_from(opened) is None
     assert clearance_window.earliest_hold_start(opened) < opened + timedelta(days=7)
