@@ -185,8 +185,8 @@ def _cap_counts(email: str | None, now):
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
     to_come = (Booking.starts_at > now) & (live_hold | (Booking.status == BookingStatus.CONFIRMED))
     matching_patients = select(Patient.id).where(_same_person(Patient.email, email))
-    # Two branches, not one OR: each can use its index (the lower-cased contact address;
-    # the patient), where an OR with a subquery makes PostgreSQL filter every booking.
+    # Two branches, not one OR: each can use its index (the contact address in canonical
+    # form; the patient), where an OR with a subquery makes PostgreSQL filter every booking.
     columns = (Booking.id, Booking.course_id, live_hold.label("held"))
     mine = union(
         select(*columns).where(_same_person(Booking.contact_email, email), to_come),
