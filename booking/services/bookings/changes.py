@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.models import (
+    ActorKind,
     Booking,
     BookingStatus,
 )
@@ -215,6 +216,7 @@ def reschedule(
             therapist_id=None,
             lost_to_overlap=isinstance(refused, IntegrityError),
             policy=policy,
+            by_staff=actor.kind is ActorKind.STAFF,
         ) from None
     db.session.refresh(booking)
     return booking

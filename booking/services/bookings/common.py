@@ -155,10 +155,13 @@ def _taken(
     therapist_id: int | None,
     lost_to_overlap: bool = False,
     policy: ClinicPolicy | None = None,
+    by_staff: bool = False,
 ) -> BookingError:
     """The "just taken" refusal, with the nearest free times the re-check's window shows.
 
-    ``seen`` holds the last re-check read (or None) and the hold bound it applied.
+    ``seen`` holds the last re-check read (or None) and the hold bound it applied. A held
+    booking refused for starting too soon to get cleared says so instead (to reception
+    without asking them to call the clinic).
     """
     check, earliest = seen[-1] if seen else (None, None)
     alternatives = check.alternatives(lost_to_overlap=lost_to_overlap) if check is not None else []
@@ -177,13 +180,19 @@ def _taken(
             )
     message = TAKEN_MESSAGE
     if earliest is not None and start < earliest:
-        message = _too_soon_to_clear(now, policy or current_policy())
+        message = _too_soon_to_clear(now, policy or current_policy(), by_staff=by_staff)
     return BookingError("taken", message, field="start", alternatives=alternatives)
 
 
-def _too_soon_to_clear(now: datetime, policy: ClinicPolicy) -> str:
+def _too_soon_to_clear(now: datetime, policy: ClinicPolicy, *, by_staff: bool) -> str:
     """Why a held booking's start was refused: its deadline would leave no working day."""
     reopens = clearance_window.holds_open_from(now, policy=policy)
+    if reopens is None and by_staff:
+        return (
+            "That time is too soon to hold for medical clearance: it must leave the patient a "
+            "working day to hear from their doctor or physiotherapist. Here are the nearest "
+            "times that do."
+        )
     if reopens is None:
         return (
             "That time is too soon for us to hold for your medical clearance: it must leave "
@@ -191,6 +200,11 @@ def _too_soon_to_clear(now: datetime, policy: ClinicPolicy) -> str:
             "nearest times that do."
         )
     when = reopens.astimezone(policy.zone).strftime("%A %-d %B at %H:%M")
+    if by_staff:
+        return (
+            f"No time can be held for medical clearance until {when}: a hold made now would "
+            "run out before the next working day."
+        )
     return (
         f"We can't hold a time for your medical clearance online until {when}: a time held "
         "now would run out before a working day on which to hear from your doctor or "

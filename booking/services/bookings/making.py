@@ -9,7 +9,7 @@ from sqlalchemy import Integer, Select, bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
-from booking.models import Booking, BookingSource, MessageKind
+from booking.models import ActorKind, Booking, BookingSource, MessageKind
 from booking.models.types import UTCDateTime
 from booking.notify import outbox
 from booking.policy import ClinicPolicy
@@ -133,6 +133,7 @@ def book(
             therapist_id=request.therapist_id,
             lost_to_overlap=lost,
             policy=policy,
+            by_staff=actor.kind is ActorKind.STAFF,
         ) from None
 
 

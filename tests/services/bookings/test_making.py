@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingSource, BookingStatus
 from booking.services import bookings
 from booking.services.audit import Actor
 from booking.services.errors import BookingError
 from tests.support.builders import make_room, make_service, make_therapist
-from tests.support.screens import fine
+from tests.support.screens import fine, severe
 
 # Threads race on their own connections: the data they race for must be committed.
 pytestmark = pytest.mark.committed
@@ -184,3 +185,31 @@ def test_database_refuses_an_overlap_written_behind_the_service(app, clinic):
         )
         db.session.commit()
     db.session.rollback()
+
+
+def test_a_hold_too_soon_to_clear_is_refused_with_the_reason_and_when_holds_open(app):
+    service = make_service()
+    therapist = make_therapist(services=[service])
+    make_room()
+    monday_10 = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
+    friday_evening = datetime(2027, 3, 12, 19, 0, tzinfo=UTC)
+    wanted = request(service.id, therapist.id, monday_10)
+    held = replace(wanted, screen=severe())
+    with pytest.raises(BookingError) as online:
+        bookings.book(held, actor=Actor.patient(), now=friday_evening)
+    assert online.value.reason == "taken"
+    assert "until Saturday 13 March at 17:00" in online.value.message
+    assert "call us" in online.value.message and "just taken" not in online.value.message
+    by_phone = replace(held, source=BookingSource.RECEPTION)
+    with pytest.raises(BookingError) as desk:
+        bookings.book(by_phone, actor=Actor.staff(None), now=friday_evening)
+    assert "until Saturday 13 March at 17:00" in desk.value.message
+    assert "call us" not in desk.value.message
+    # On a Wednesday the same start is simply too soon, and later ones are offered.
+    wednesday = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    thursday_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
+    soon = replace(held, start=thursday_10)
+    with pytest.raises(BookingError) as early:
+        bookings.book(soon, actor=Actor.patient(), now=wednesday)
+    assert "too soon for us to hold" in early.value.message
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
