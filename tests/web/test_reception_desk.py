@@ -47,6 +47,25 @@ def test_a_free_cell_of_the_day_books_with_that_therapist_and_time(clinic, desk)
     assert "Tess" in page.text  # each free time says with whom
 
 
+def test_a_free_cell_inside_the_notice_says_so_and_readies_the_override(clinic, desk):
+    client, _ = desk
+    soon = NOW + timedelta(hours=1)  # free in the grid, but inside the two hours' notice
+    page = client.get(
+        "/reception/book",
+        query_string={"therapist": clinic["therapist"].id, "start": soon.isoformat()},
+    )
+    assert page.status_code == 200
+    assert "Wednesday 10 March, 10:00 is inside the booking notice" in page.text
+    assert "tick the override below" in page.text and "is not free for this" not in page.text
+    assert 'value="2027-03-10"' in page.text and 'value="10:00"' in page.text
+    # A free cell the rules allow is simply chosen, with nothing to override.
+    later = client.get(
+        "/reception/book",
+        query_string={"therapist": clinic["therapist"].id, "start": TOMORROW_10.isoformat()},
+    )
+    assert "inside the booking notice" not in later.text
+
+
 def test_the_clinic_week_shows_every_therapist_by_day(clinic, desk):
     client, _ = desk
     booking_for(clinic, contact_name="Wendy Week")

@@ -107,6 +107,10 @@ def new_booking():
                 now=current_time(),
             )
         form.form_key.data = secrets.token_urlsafe(24)
+        if (cell := picker.parse_start(form.start.data or "")) is not None:
+            # Ready for the override, should the time be inside the notice or outside hours.
+            local = cell.astimezone(current_policy().zone)
+            form.override_date.data, form.override_time.data = local.date(), local.time()
         chosen = db.session.get(Patient, int_or_none(request.args.get("patient")) or 0)
         if chosen is not None:
             form.name.data, form.email.data, form.phone.data = (
@@ -164,6 +168,8 @@ def new_booking():
         q=q,
         matches=_search_patients(q),
         chosen_start=chosen_start,
+        inside_notice=chosen_start is not None
+        and chosen_start < current_time() + current_policy().min_notice,
         chosen_free=week is not None
         and any(t.value == form.start.data for d in week.days for t in d.times),
         questions=QUESTIONS,
