@@ -160,7 +160,7 @@ def test_on_postgresql_the_version_is_raised_once_at_commit_and_not_locked_befor
         )
         writer.exec_driver_sql("UPDATE rooms SET position = 2 WHERE slug = 'deferred-a'")
         # Another writer can take the version row at once while the first is still open.
-        other.exec_driver_sql("SET lock_timeout = '2s'")
+        other.exec_driver_sql("SET LOCAL lock_timeout = '2s'")  # not left on the pool's connection
         other.exec_driver_sql("UPDATE cache_versions SET version = version WHERE name = 'schedule'")
         other.commit()
         assert other.exec_driver_sql(version).scalar_one() == before  # not raised yet
