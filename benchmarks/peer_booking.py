@@ -54,9 +54,9 @@ from booking.services.bookings import BookingRequest, book  # noqa: E402
 OURS = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_peer_ours"
 PEER = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_peer_django"
 PEER_PACKAGES = ["django-appointment==3.12.0", "psycopg[binary]"]
-# Steady state, as a server that has been up a while: psycopg prepares a statement on its
-# fifth run and PostgreSQL settles on a generic plan after five more, so both sides get
-# twelve bookings before the measured ones.
+# Steady state, as a server that has been up a while (connections open, caches warm, our
+# statements prepared by psycopg from their fifth run): both sides get twelve bookings
+# before the measured ones.
 RUNS, WARMUP = 30, 12
 TARGET_RATIO, TARGET_STATEMENTS = 1.0, 10
 CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}

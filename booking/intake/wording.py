@@ -54,8 +54,7 @@ HOLD_SCREEN_MESSAGE: Final = (
 HOLD_SCREEN_LATER_MESSAGE: Final = (
     "From your answers, we need a doctor or physiotherapist to check that massage is right "
     "for you before we can confirm an appointment. We keep a time for you while you ask them, "
-    "but a time held just now would run out before the next working day: below is when you "
-    "can choose one."
+    "but a time held just now would run out before the next working day: see below."
 )
 # Shown once the held booking exists.
 HOLD_MESSAGE: Final = (

@@ -8,7 +8,7 @@ deadline that falls overnight or over a weekend when no GP can be reached.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from booking.policy import ClinicPolicy
@@ -89,14 +89,18 @@ def _reaches(now: datetime, needed: datetime, policy: ClinicPolicy) -> bool:
 
 # How finely :func:`holds_open_from` looks for the moment holds are possible again.
 _STEP = timedelta(minutes=15)
+# What :func:`holds_open_from` answers when the settings never let a hold reach a working
+# day (a hold shorter than the time it must leave to get cleared).
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def holds_open_from(now: datetime, *, policy: ClinicPolicy | None = None) -> datetime | None:
     """None if a hold can be booked at ``now``; otherwise the first time one can again.
 
-    From a Friday evening the longest hold ends before the next weekday's opening hours,
-    so no start qualifies until the hold can reach them (by default Saturday, 17:00). The
-    answer is on a quarter-hour, within a fortnight.
+    From a Friday morning the longest hold (by default 48 hours) ends before the next
+    weekday's whole opening hours, so no start qualifies until it can reach Monday's: by
+    default Saturday at 17:00 (16:00 or 18:00 when the clocks change that weekend). The
+    answer is on a quarter-hour; NEVER when no moment in the next fortnight qualifies.
     """
     policy = policy or current_policy()
     if _reaches(now, _working_deadline(now, policy), policy):
@@ -106,4 +110,4 @@ def holds_open_from(now: datetime, *, policy: ClinicPolicy | None = None) -> dat
         moment += _STEP
         if _reaches(moment, _working_deadline(moment, policy), policy):
             return moment
-    return moment  # pragma: no cover - a working day always comes within a fortnight
+    return NEVER

@@ -10,7 +10,7 @@ import pytest
 
 from booking.demo import seed_demo
 from booking.extensions import db
-from tests.screens import fine
+from tests.screens import severe
 from tests.security.servers import gunicorn
 
 CANARY_NOTE = "Zebrafinch-canary lumbar note"
@@ -22,12 +22,15 @@ EMAIL = "quillon.canary@example.org"
 def test_gunicorn_logs_hold_no_token_and_no_health_data(app, database_url, tmp_path):
     seed_demo(now=datetime.now(UTC), with_bookings=False)
     db.session.commit()
-    with gunicorn(database_url, tmp_path) as server:
+    # The server runs on the real clock: a four-day hold reaches a working day from any
+    # moment, where the default two days offer a held patient nothing from a Friday.
+    with gunicorn(database_url, tmp_path, FLASK_HOLD_MAX_HOURS_AFTER_BOOKING="96") as server:
         today = datetime.now(UTC).date()
         status, _, body = server.request(
             "GET",
             "/api/v1/availability?service=therapeutic-back-massage&duration=60"
-            f"&from={today + timedelta(days=3)}&to={today + timedelta(days=20)}",
+            # Six days on: past any hold's bound (four days to a working day, then one more).
+            f"&from={today + timedelta(days=6)}&to={today + timedelta(days=20)}",
         )
         assert status == 200, body[:300]
         start = json.loads(body)["slots"][0]["start"]
@@ -41,9 +44,7 @@ def test_gunicorn_logs_hold_no_token_and_no_health_data(app, database_url, tmp_p
             "note": CANARY_NOTE,
             "over_18": True,
             "agree_policy": True,
-            # Not a held screen: a hold needs a working day to get cleared, which from a
-            # Friday evening no start offers; this test runs on the real clock.
-            "screen": fine(pain_score=4).to_data(),
+            "screen": severe().to_data(),
             "screen_consent": True,
         }
         status, _, body = server.request(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from booking.services import clearance_window
+from tests.support.policy import shipped_policy
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY_10 = datetime(2027, 3, 8, 10, 0, tzinfo=UTC)  # London is on GMT in early March
@@ -70,3 +71,17 @@ def test_on_a_weekday_a_hold_can_be_booked_at_once(app):
     assert clearance_window.holds_open_from(MONDAY_10) is None
     # Thursday evening: 48 hours reach Saturday, after Friday's whole hours.
     assert clearance_window.holds_open_from(datetime(2027, 3, 11, 20, 0, tzinfo=UTC)) is None
+
+
+def test_on_the_weekend_the_clocks_go_forward_holds_open_at_16_london_time(app):
+    # Sunday 28 March 2027 at 01:00 GMT London moves to BST: Monday's 17:00 is 16:00 UTC,
+    # reached by 48 hours from Saturday 16:00 (still GMT, so 16:00 on the clinic's clock).
+    friday = datetime(2027, 3, 26, 19, 0, tzinfo=UTC)
+    opens = clearance_window.holds_open_from(friday)
+    assert opens == datetime(2027, 3, 27, 16, 0, tzinfo=UTC)
+    assert opens.astimezone(LONDON).hour == 16
+
+
+def test_settings_that_never_let_a_hold_reach_a_working_day_say_never(app):
+    short = shipped_policy(hold_max_hours_after_booking=12, hold_min_hours_to_clear=24)
+    assert clearance_window.holds_open_from(MONDAY_10, policy=short) is clearance_window.NEVER

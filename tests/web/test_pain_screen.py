@@ -145,6 +145,24 @@ def test_on_a_friday_evening_a_held_patient_is_told_when_a_time_can_be_held(clie
     assert "no free times left" not in page and "time-button" not in page
 
 
+def test_a_hold_the_settings_never_allow_online_sends_the_patient_to_the_phone(client, demo):
+    from booking.services import clinic_settings
+    from booking.services.audit import Actor
+
+    clinic_settings.save(
+        {"HOLD_MAX_HOURS_AFTER_BOOKING": "12"},
+        app=client.application,
+        actor=Actor.system(),
+        now=DEFAULT_NOW,
+    )
+    db.session.commit()
+    start_flow(client)
+    client.post("/book/health", data=form_data(severe()))
+    page = client.get("/book/time").get_data(as_text=True)
+    assert "We can't hold a time for you online" in page and "020 7946 0321" in page
+    assert "We can hold a time for you from" not in page and "time-button" not in page
+
+
 def test_flagged_patients_are_not_offered_deep_pressure(client, demo):
     start_flow(client, "deep-tissue-massage:60")
     response = client.post("/book/health", data=form_data(fine(history={"blood_thinners"})))

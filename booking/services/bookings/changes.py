@@ -217,6 +217,7 @@ def reschedule(
             lost_to_overlap=isinstance(refused, IntegrityError),
             policy=policy,
             by_staff=actor.kind is ActorKind.STAFF,
+            overridden=override,
         ) from None
     db.session.refresh(booking)
     return booking

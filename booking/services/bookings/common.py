@@ -156,12 +156,14 @@ def _taken(
     lost_to_overlap: bool = False,
     policy: ClinicPolicy | None = None,
     by_staff: bool = False,
+    overridden: bool = False,
 ) -> BookingError:
     """The "just taken" refusal, with the nearest free times the re-check's window shows.
 
     ``seen`` holds the last re-check read (or None) and the hold bound it applied. A held
     booking refused for starting too soon to get cleared says so instead (to reception
-    without asking them to call the clinic).
+    without asking them to call the clinic); an override ignores that bound, so its
+    refusals never blame it.
     """
     check, earliest = seen[-1] if seen else (None, None)
     alternatives = check.alternatives(lost_to_overlap=lost_to_overlap) if check is not None else []
@@ -179,37 +181,50 @@ def _taken(
                 policy=policy,
             )
     message = TAKEN_MESSAGE
-    if earliest is not None and start < earliest:
-        message = _too_soon_to_clear(now, policy or current_policy(), by_staff=by_staff)
+    if earliest is not None and start < earliest and not overridden:
+        message = _too_soon_to_clear(
+            now, policy or current_policy(), by_staff=by_staff, offered=bool(alternatives)
+        )
     return BookingError("taken", message, field="start", alternatives=alternatives)
 
 
-def _too_soon_to_clear(now: datetime, policy: ClinicPolicy, *, by_staff: bool) -> str:
+def _too_soon_to_clear(
+    now: datetime, policy: ClinicPolicy, *, by_staff: bool, offered: bool
+) -> str:
     """Why a held booking's start was refused: its deadline would leave no working day."""
     reopens = clearance_window.holds_open_from(now, policy=policy)
+    nearest = " Here are the nearest times that do." if offered else ""
     if reopens is None and by_staff:
         return (
             "That time is too soon to hold for medical clearance: it must leave the patient a "
-            "working day to hear from their doctor or physiotherapist. Here are the nearest "
-            "times that do."
+            f"working day to hear from their doctor or physiotherapist.{nearest}"
         )
     if reopens is None:
         return (
             "That time is too soon for us to hold for your medical clearance: it must leave "
-            "you a working day to hear from your doctor or physiotherapist. Here are the "
-            "nearest times that do."
+            f"you a working day to hear from your doctor or physiotherapist.{nearest}"
+        )
+    if by_staff:
+        when = (
+            "with these settings"
+            if reopens is clearance_window.NEVER
+            else "until " + reopens.astimezone(policy.zone).strftime("%A %-d %B at %H:%M")
+        )
+        return (
+            f"No time can be held for medical clearance {when}: a hold made now would run out "
+            "before the next working day. To book one anyway, override the booking rules."
+        )
+    phone = current_app.config["CLINIC_PHONE"]
+    if reopens is clearance_window.NEVER:
+        return (
+            "We can't hold a time for your medical clearance online. "
+            f"Please call us on {phone} and we'll find a time with you."
         )
     when = reopens.astimezone(policy.zone).strftime("%A %-d %B at %H:%M")
-    if by_staff:
-        return (
-            f"No time can be held for medical clearance until {when}: a hold made now would "
-            "run out before the next working day."
-        )
     return (
         f"We can't hold a time for your medical clearance online until {when}: a time held "
         "now would run out before a working day on which to hear from your doctor or "
-        f"physiotherapist. Please try again then, or call us on "
-        f"{current_app.config['CLINIC_PHONE']}."
+        f"physiotherapist. Please try again then, or call us on {phone}."
     )
 
 

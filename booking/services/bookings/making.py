@@ -134,6 +134,7 @@ def book(
             lost_to_overlap=lost,
             policy=policy,
             by_staff=actor.kind is ActorKind.STAFF,
+            overridden=bool(request.override_reason.strip()),
         ) from None
 
 

@@ -24,6 +24,7 @@ def time():
 def _render_time(choice: steps.Choice, data: dict, form: TimeForm, *, alternatives=(), status=200):
     now = clock.now()
     bound = steps.hold_bound(data, now)
+    reopens = None if bound is None else clearance_window.holds_open_from(now)
     week = picker.build(
         choice.service,
         choice.minutes,
@@ -44,7 +45,8 @@ def _render_time(choice: steps.Choice, data: dict, form: TimeForm, *, alternativ
         chosen=data.get("start"),
         alternatives=alternatives,
         held=bound is not None,
-        holds_reopen=None if bound is None else clearance_window.holds_open_from(now),
+        holds_reopen=reopens,
+        holds_never=reopens is clearance_window.NEVER,
         course=steps.course(data, choice),
         step=steps.step_info("book.time"),
     ), status

@@ -204,7 +204,20 @@ def test_a_hold_too_soon_to_clear_is_refused_with_the_reason_and_when_holds_open
     with pytest.raises(BookingError) as desk:
         bookings.book(by_phone, actor=Actor.staff(None), now=friday_evening)
     assert "until Saturday 13 March at 17:00" in desk.value.message
-    assert "call us" not in desk.value.message
+    assert (
+        "call us" not in desk.value.message and "override the booking rules" in desk.value.message
+    )
+    # As it says, reception can override; a clash then is a clash, not "too soon".
+    overridden = replace(by_phone, override_reason="GP appointment booked for Monday")
+    made = bookings.book(overridden, actor=Actor.staff(None), now=friday_evening)
+    assert made.booking.status is BookingStatus.HELD
+    with pytest.raises(BookingError) as clash:
+        bookings.book(
+            replace(overridden, email="other@example.org"),
+            actor=Actor.staff(None),
+            now=friday_evening,
+        )
+    assert "just taken" in clash.value.message
     # On a Wednesday the same start is simply too soon, and later ones are offered.
     wednesday = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
     thursday_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
@@ -212,4 +225,4 @@ def test_a_hold_too_soon_to_clear_is_refused_with_the_reason_and_when_holds_open
     with pytest.raises(BookingError) as early:
         bookings.book(soon, actor=Actor.patient(), now=wednesday)
     assert "too soon for us to hold" in early.value.message
-    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1  # the override
