@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -219,6 +219,10 @@ class ClinicPolicy:
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
+
+    def inside_notice(self, start: datetime, now: datetime) -> bool:
+        """Whether ``start`` is still to come but too soon to be offered."""
+        return now <= start < now + self.min_notice
 
     @property
     def hold_max_after_booking(self) -> timedelta:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from booking import config as default_config
 from booking.notify.settings import DEFAULTS as MAIL_DEFAULTS
 from booking.policy import EDITABLE, KEYS, ClinicPolicy, PolicyError, build_policy
+from tests.support.policy import shipped_policy
 
 
 def defaults(**changes) -> dict:
@@ -154,3 +155,12 @@ def test_the_builder_reads_no_flask_and_no_database():
         "typing",
         "zoneinfo",
     }
+
+
+def test_inside_the_notice_is_a_start_still_to_come_but_too_soon():
+    policy = shipped_policy(min_notice_minutes=120)
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    assert policy.inside_notice(now, now)
+    assert policy.inside_notice(now + timedelta(minutes=119), now)
+    assert not policy.inside_notice(now + timedelta(minutes=120), now)
+    assert not policy.inside_notice(now - timedelta(minutes=1), now)  # already begun

@@ -25,17 +25,22 @@ def _render_time(choice: steps.Choice, data: dict, form: TimeForm, *, alternativ
     now = clock.now()
     bound = steps.hold_bound(data, now)
     reopens = None if bound is None else clearance_window.holds_open_from(now)
-    week = picker.build(
-        choice.service,
-        choice.minutes,
-        now=now,
-        first_day=picker.requested_from(),
-        therapist_id=choice.therapist_id,
-        earliest_start=bound,
-        day=picker.requested_day(),
-        clearance_deadline=None
-        if bound is None
-        else lambda start: clearance_window.deadline_for(now, start),
+    # No time can be held just now: the page says when instead of showing a week.
+    week = (
+        None
+        if reopens
+        else picker.build(
+            choice.service,
+            choice.minutes,
+            now=now,
+            first_day=picker.requested_from(),
+            therapist_id=choice.therapist_id,
+            earliest_start=bound,
+            day=picker.requested_day(),
+            clearance_deadline=None
+            if bound is None
+            else lambda start: clearance_window.deadline_for(now, start),
+        )
     )
     return render_template(
         "booking/time.html",

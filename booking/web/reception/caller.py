@@ -169,7 +169,7 @@ def new_booking():
         matches=_search_patients(q),
         chosen_start=chosen_start,
         inside_notice=chosen_start is not None
-        and current_time() <= chosen_start < current_time() + current_policy().min_notice,
+        and current_policy().inside_notice(chosen_start, current_time()),
         chosen_free=week is not None
         and any(t.value == form.start.data for d in week.days for t in d.times),
         questions=QUESTIONS,
