@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from booking import deferred
 from booking.extensions import db
 from booking.ics import clean_line
 from booking.models import Booking, MessageKind, OutboxMessage, OutboxStatus
@@ -148,6 +149,7 @@ def queue_created(
     now: datetime,
     service_name: str,
     therapist_name: str,
+    with_commit: bool = False,
 ) -> bool:
     """Queue the first message about ``booking``, created and flushed in this transaction.
 
@@ -155,6 +157,7 @@ def queue_created(
     it (and the names the verb already read) without reloading anything, and the row is
     written in one INSERT that does nothing if the message exists already (its dedupe
     key). Returns whether a row is queued; False when the patient has no email address.
+    ``with_commit``: that INSERT goes with the transaction's commit (``booking.deferred``).
     """
     kind = MessageKind(kind)
     to_address = booking.contact_email or (booking.patient.email if booking.patient else None)
@@ -176,7 +179,11 @@ def queue_created(
     }
     dialect = db.session.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert_(OutboxMessage).values(**values).on_conflict_do_nothing())
+    statement = insert_(OutboxMessage.__table__).values(**values).on_conflict_do_nothing()
+    if with_commit:
+        deferred.insert(statement)
+    else:
+        db.session.execute(statement)
     return True
 
 

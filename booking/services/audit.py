@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
+
+from booking import deferred
 from booking.extensions import db
 from booking.models import ActorKind, AuditEvent, Booking
 
@@ -43,13 +46,33 @@ def record(
     **details: Any,
 ) -> AuditEvent:
     """Add an audit event to the session. ``details`` must hold no health data."""
-    event = AuditEvent(
-        occurred_at=now,
-        actor_kind=actor.kind,
-        staff_user_id=actor.staff_user_id,
-        booking_id=booking.id if booking is not None else None,
-        action=action,
-        details=details,
-    )
+    event = AuditEvent(**_values(action, actor, now, booking, details))
     db.session.add(event)
     return event
+
+
+def record_with_commit(
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    booking: Booking | None = None,
+    **details: Any,
+) -> None:
+    """Like :func:`record`, for a verb that never reads the event back: it is written with
+    the transaction's commit, in one statement with the other rows queued so
+    (``booking.deferred``)."""
+    deferred.insert(
+        insert(AuditEvent.__table__).values(_values(action, actor, now, booking, details))
+    )
+
+
+def _values(action, actor: Actor, now, booking, details) -> dict[str, Any]:
+    return {
+        "occurred_at": now,
+        "actor_kind": actor.kind,
+        "staff_user_id": actor.staff_user_id,
+        "booking_id": booking.id if booking is not None else None,
+        "action": action,
+        "details": details,
+    }

@@ -88,6 +88,13 @@ def service_with_durations(slug: str) -> Service | None:
 
 
 def therapist_by_slug(slug: str) -> Therapist | None:
-    return db.session.scalar(
-        select(Therapist).where(Therapist.slug == slug, Therapist.active.is_(True))
+    """Return the active therapist ``slug`` with the services they offer, in one statement."""
+    return (
+        db.session.execute(
+            select(Therapist)
+            .where(Therapist.slug == slug, Therapist.active.is_(True))
+            .options(joinedload(Therapist.services))
+        )
+        .unique()
+        .scalar_one_or_none()
     )

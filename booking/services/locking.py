@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from booking import deferred
 from booking.extensions import db
 
 T = TypeVar("T")
@@ -89,6 +90,17 @@ def _forget_flushed_writes(session: Session, transaction: SessionTransaction) ->
         session.info.pop(_FLUSHED, None)
 
 
+_KEPT = "booking_kept_loaded"
+
+
+@event.listens_for(Session, "after_begin")
+def _refresh_what_was_kept(session: Session, _transaction, _connection) -> None:
+    # Objects a commit kept loaded (commit(keep_loaded=True)) serve the answer about that
+    # commit; the session's next transaction must not take them for fresh.
+    if session.info.pop(_KEPT, False):
+        session.expire_all()
+
+
 def pending_changes(session: Session | None = None) -> bool:
     """Say whether ``session`` holds changes not yet committed (unflushed or flushed)."""
     session = session or db.session()
@@ -96,13 +108,23 @@ def pending_changes(session: Session | None = None) -> bool:
 
 
 @contextmanager
-def write_transaction() -> Iterator[Session]:
+def write_transaction(
+    *, keep_loaded: bool = False, go_on_reading: bool = False
+) -> Iterator[Session]:
     """Run the block in one write transaction; commit on success, roll back on any error.
 
     Ends any read-only transaction the request had already begun, so the lock is taken
     before the re-check reads; refuses (PendingChanges) when that transaction holds
     changes. Raises OutcomeUnknown when the commit itself fails on a broken connection;
     any error before the commit rolls back (nothing is kept).
+
+    ``go_on_reading``: on PostgreSQL the read-only transaction goes on as the write one
+    instead, with what it loaded. For a caller whose earlier reads need no refreshing
+    (the catalogue a request was checked against): under READ COMMITTED every statement
+    sees what was committed when it began either way, and ending the transaction would
+    keep nothing and cost a COMMIT, a BEGIN and a pool check. SQLite always starts afresh
+    (its write lock must come before the re-check reads). ``keep_loaded``: see
+    :func:`commit`.
     """
     session = db.session()  # the request's Session behind the scoped proxy
     if pending_changes(session):
@@ -111,9 +133,10 @@ def write_transaction() -> Iterator[Session]:
             f"{len(session.new)} new, {len(session.dirty)} changed, "
             f"{len(session.deleted)} deleted, flushed={bool(session.info.get(_FLUSHED))}"
         )
-    if session.in_transaction():
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if session.in_transaction() and (sqlite or not go_on_reading):
         commit(session)  # a read-only transaction: ending it keeps nothing new
-    if session.get_bind().dialect.name == "sqlite":
+    if sqlite:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
         yield session
@@ -121,20 +144,29 @@ def write_transaction() -> Iterator[Session]:
     except BaseException:
         _quiet_rollback(session)
         raise
-    commit(session)
+    commit(session, keep_loaded=keep_loaded)
     _committed.set(True)
 
 
-def commit(session: Session | None = None) -> None:
+def commit(session: Session | None = None, *, keep_loaded: bool = False) -> None:
     """Commit, turning a failure of the commit itself into OutcomeUnknown.
 
     Everything was flushed before, so an error here is about the connection or the
     COMMIT, not about a statement; whether the server applied it cannot be known.
+    ``keep_loaded``: the objects the transaction loaded or wrote are not expired, so an
+    answer built from them after the commit reads nothing more from the database (a read
+    that failed there would turn a success into an error). They hold what this
+    transaction saw and wrote, which is what the answer must say.
     """
     session = session or db.session()
     session.flush()  # a refused statement surfaces as itself, before the COMMIT
+    deferred.send(session)  # so do the rows queued for the commit
+    expire = session.expire_on_commit
+    session.expire_on_commit = expire and not keep_loaded
     try:
         session.commit()
+        if keep_loaded:
+            session.info[_KEPT] = True
     except DBAPIError as error:
         _quiet_rollback(session)
         log.warning(
@@ -143,6 +175,8 @@ def commit(session: Session | None = None) -> None:
             extra={"event": "database.commit_unknown"},
         )
         raise OutcomeUnknown() from error
+    finally:
+        session.expire_on_commit = expire
 
 
 @contextmanager
@@ -181,17 +215,25 @@ def is_transient(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
-def run_in_write_transaction(work: Callable[[], T], *, attempts: int = 4) -> T:
+def run_in_write_transaction(
+    work: Callable[[], T],
+    *,
+    attempts: int = 4,
+    keep_loaded: bool = False,
+    go_on_reading: bool = False,
+) -> T:
     """Run ``work`` in a write transaction, retrying when the database asks us to.
 
     Two writers inserting rows that collide on both exclusion constraints (therapist and
     room) can deadlock on PostgreSQL; the database aborts one, and the retry turns that
     into an ordinary refusal. Anything else ``work`` raises propagates after rollback;
-    a failed commit raises OutcomeUnknown.
+    a failed commit raises OutcomeUnknown. ``keep_loaded`` and ``go_on_reading``: see
+    :func:`write_transaction`.
     """
     for attempt in range(1, attempts + 1):
         try:
-            with write_transaction():
+            # A retry starts afresh: the failed attempt was rolled back.
+            with write_transaction(keep_loaded=keep_loaded, go_on_reading=go_on_reading):
                 return work()
         except OperationalError as error:
             if attempt == attempts or not is_transient(error):

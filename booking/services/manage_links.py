@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
+from booking import deferred
 from booking.extensions import db
 from booking.models import Booking, ManageToken
 from booking.tokens import (  # noqa: F401  (session_token: the manage page's links)
@@ -17,10 +18,18 @@ from booking.tokens import (  # noqa: F401  (session_token: the manage page's li
 )
 
 
-def mint(booking: Booking, *, now: datetime) -> str:
-    """Add a new link for ``booking`` to the session and return its token (shown once)."""
+def mint(booking: Booking, *, now: datetime, with_commit: bool = False) -> str:
+    """Add a new link for ``booking`` to the session and return its token (shown once).
+
+    ``with_commit``: written with the transaction's commit (``booking.deferred``), for a
+    verb that never reads the link back.
+    """
     token = new_token()
-    db.session.add(ManageToken(booking_id=booking.id, token_hash=token_hash(token), created_at=now))
+    values = {"booking_id": booking.id, "token_hash": token_hash(token), "created_at": now}
+    if with_commit:
+        deferred.insert(insert(ManageToken.__table__).values(**values, revoked_at=None))
+    else:
+        db.session.add(ManageToken(**values))
     return token
 
 

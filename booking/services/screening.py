@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from booking import deferred
 from booking.extensions import db
 from booking.intake import (
     Assessment,
@@ -43,23 +44,34 @@ def settings(policy: ClinicPolicy | None = None) -> ScreenSettings:
     return ScreenSettings(hold_pain_score=(policy or current_policy()).screen_hold_pain_score)
 
 
-def count_outcome(outcome: Outcome, *, now: datetime, policy: ClinicPolicy | None = None) -> None:
+def count_outcome(
+    outcome: Outcome,
+    *,
+    now: datetime,
+    policy: ClinicPolicy | None = None,
+    with_commit: bool = False,
+) -> None:
     """Add one to today's anonymous counter for ``outcome``, in the caller's transaction.
 
     The only trace an EMERGENCY or URGENT screen leaves: no answers, no person, no time
     finer than the clinic-local day. One upsert, so concurrent screens never collide, and
     no commit of its own: the count belongs to the change that records it.
+    ``with_commit``: sent with the transaction's commit (``booking.deferred``).
     """
     day = now.astimezone((policy or current_policy()).zone).date()
     dialect = db.session.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(ScreenOutcomeCount).values(day=day, outcome=outcome.value, count=1)
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["day", "outcome"],
-            set_={"count": ScreenOutcomeCount.count + 1},
-        )
+    statement = insert_(ScreenOutcomeCount.__table__).values(
+        day=day, outcome=outcome.value, count=1
     )
+    upsert = statement.on_conflict_do_update(
+        index_elements=["day", "outcome"],
+        set_={"count": ScreenOutcomeCount.count + 1},
+    )
+    if with_commit:
+        deferred.insert(upsert)
+    else:
+        db.session.execute(upsert)
 
 
 # Restriction ticks that rule out a deep-pressure service.

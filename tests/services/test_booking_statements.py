@@ -7,6 +7,7 @@ time a patient waits and time the write lock is held, so the count is part of th
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -45,7 +46,12 @@ def statements():
 
 
 def inserted_tables(sent: list[str]) -> list[str]:
-    return sorted(s.split()[2] for s in sent if s.startswith("INSERT"))
+    # On PostgreSQL several INSERTs share one statement (data-modifying CTEs).
+    return sorted(table for s in sent for table in re.findall(r"INSERT INTO (\w+)", s))
+
+
+def on_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
 
 @pytest.fixture
@@ -70,14 +76,16 @@ def request(service, therapist, start=THURSDAY_10, *, email="new@example.org"):
     )
 
 
-def test_a_new_patients_online_booking_takes_nine_statements(clinic):
+def test_a_new_patients_online_booking_takes_six_statements_on_postgresql(clinic):
     service, therapists, _ = clinic
     wanted = request(service, therapists[0])  # the test's own reads, before counting
     with statements() as sent:
         result = bookings.book(wanted, actor=Actor.patient(), now=NOW)
     # One read of the small facts (form key, patient, caps, ran-out holds), the service with
-    # its lengths, the re-check's window; then one INSERT per row the booking makes.
-    assert len(sent) == 9, "\n".join(sent)
+    # its lengths, the re-check's window; the patient and the booking, whose ids the rest
+    # need; then the rows nothing reads back, with the commit: in one statement on
+    # PostgreSQL, one each on SQLite.
+    assert len(sent) == (6 if on_postgresql() else 9), "\n".join(sent)
     assert sum(s.startswith("SELECT") for s in sent) == 3
     assert inserted_tables(sent) == [
         "audit_events",
@@ -96,15 +104,17 @@ def test_a_new_patients_online_booking_takes_nine_statements(clinic):
     assert message.snapshot["public_id"] == result.booking.public_id
 
 
-def test_a_returning_patient_any_therapist_takes_eight(clinic):
+def test_a_returning_patient_any_therapist_takes_five_on_postgresql(clinic):
     service, therapists, _ = clinic
     later = request(service, None, THURSDAY_10 + timedelta(hours=2))
     names = [t.name for t in therapists]
     bookings.book(request(service, therapists[0]), actor=Actor.patient(), now=NOW)
     with statements() as sent:
         result = bookings.book(later, actor=Actor.patient(), now=NOW)
-    assert len(sent) == 8, "\n".join(sent)
+    assert len(sent) == (5 if on_postgresql() else 8), "\n".join(sent)
     assert "patients" not in inserted_tables(sent)
+    # The answer's therapist came with the re-check's window, not from a query of its own.
+    assert result.therapist == (therapists[1].slug, names[1])
     # Any therapist: the fairer one (no booking that day) gets it, as before.
     assert result.booking.therapist_id == therapists[1].id
     snapshot = db.session.scalar(
@@ -113,7 +123,7 @@ def test_a_returning_patient_any_therapist_takes_eight(clinic):
     assert snapshot["therapist_name"] == names[1]
 
 
-def test_a_replayed_form_key_reads_two_statements_and_writes_nothing(clinic):
+def test_a_replayed_form_key_only_reads(clinic):
     service, therapists, _ = clinic
     wanted = bookings.BookingRequest(
         **{**request(service, therapists[0]).__dict__, "form_key": "k1"}
@@ -122,7 +132,8 @@ def test_a_replayed_form_key_reads_two_statements_and_writes_nothing(clinic):
     with statements() as sent:
         again = bookings.book(wanted, actor=Actor.patient(), now=NOW)
     assert not again.created and again.booking.id == first.booking.id
-    assert len(sent) == 2 and all(s.startswith("SELECT") for s in sent), sent
+    # The facts, then the booking with the service and therapist its answer shows.
+    assert len(sent) <= 4 and all(s.startswith("SELECT") for s in sent), sent
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
 
 

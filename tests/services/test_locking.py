@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
 
 from booking.extensions import db
 from booking.models import Room
@@ -72,4 +73,41 @@ def test_after_a_commit_or_a_rollback_the_session_is_clean_again(app):
     assert not pending_changes()
     with write_transaction():
         _add_room("written")
+    assert _rooms() == 2
+
+
+def test_keep_loaded_answers_from_memory_and_the_next_transaction_reads_afresh(app):
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    with write_transaction(keep_loaded=True):
+        room = _add_room("kept")
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert (room.name, room.slug) == ("Kept", "kept")  # no query after the commit
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sent == []
+    # Changed behind the ORM's back: the session's next transaction must not trust memory.
+    db.session.execute(text("UPDATE rooms SET name = 'Changed' WHERE id = :id"), {"id": room.id})
+    assert room.name == "Changed"
+
+
+def test_go_on_reading_skips_the_commit_on_postgresql_only(app):
+    commits: list[bool] = []
+
+    def note(session):
+        commits.append(True)
+
+    make_room()
+    assert _rooms() == 1  # a read: the session is in a transaction with nothing to keep
+    event.listen(Session, "after_commit", note)
+    try:
+        run_in_write_transaction(lambda: _add_room("written"), go_on_reading=True)
+    finally:
+        event.remove(Session, "after_commit", note)
+    # SQLite must take its write lock before the re-check reads: the read is ended first.
+    assert len(commits) == (1 if db.engine.dialect.name == "postgresql" else 2)
     assert _rooms() == 2

@@ -12,7 +12,8 @@ from datetime import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from booking import clock
 from booking.extensions import db
@@ -134,6 +135,43 @@ def test_booking_returns_201_with_the_manage_url_and_get_shows_it(client, demo):
     stored = db.session.scalar(select(Booking))
     assert stored.contact_email == "ada@example.org" and stored.contact_phone == "+447700900123"
     assert bookings_count() == 1
+
+
+@pytest.mark.parametrize("therapist", ["amira-hassan", None])
+def test_the_answer_to_a_booking_needs_the_database_no_more_after_its_commit(
+    client, demo, therapist
+):
+    # The database goes away right after the COMMIT: the booking was made, so the answer
+    # must still say so, in full, rather than turn into an error.
+    wrote: list[bool] = []
+    committed: list[bool] = []
+
+    def note_commit(session):
+        if wrote:
+            committed.append(True)
+
+    def gone(conn, cursor, statement, *args):
+        if committed:
+            raise RuntimeError(f"read after the commit: {statement[:80]}")
+        if statement.startswith("INSERT INTO bookings"):
+            wrote.append(True)
+
+    db.session.remove()  # a request's own session, as in production
+    event.listen(Session, "after_commit", note_commit)
+    event.listen(db.engine, "before_cursor_execute", gone)
+    try:
+        response = post(client, API, valid(therapist=therapist))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", gone)
+        event.remove(Session, "after_commit", note_commit)
+    assert committed and response.status_code == 201, response.get_json()
+    booking = response.get_json()["booking"]
+    assert booking["therapist"]["slug"] in {"amira-hassan", "grace-okafor"}
+    assert booking["therapist"]["name"] in {"Amira Hassan", "Grace Okafor"}
+    assert booking["service"]["name"] == "Therapeutic back massage"
+    stored = db.session.scalar(select(Booking))
+    assert stored.public_id == booking["public_id"]
+    assert stored.therapist.slug == booking["therapist"]["slug"]
 
 
 def test_booking_json_never_carries_the_note_or_contact_details(client, demo):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -74,6 +75,11 @@ class BookingRequest:
     waitlist_entry_id: int | None = None
 
 
+class TherapistRef(NamedTuple):
+    slug: str
+    name: str
+
+
 @dataclass(frozen=True)
 class BookingResult:
     booking: Booking
@@ -81,6 +87,9 @@ class BookingResult:
     # the booking an earlier submit with the same form key had made.
     manage_token: str | None
     created: bool
+    # The booking's therapist as the re-check read them, so an answer needs no query of its
+    # own after the commit; None when not read (a replay: use ``booking.therapist``).
+    therapist: TherapistRef | None = None
 
 
 def find_by_token(token: str) -> Booking | None:

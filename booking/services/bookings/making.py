@@ -78,7 +78,9 @@ def book(
         seen.clear()
         facts = _facts(request, now)
         if facts.replay_id is not None:
-            return BookingResult(db.session.get(Booking, facts.replay_id), None, created=False)
+            replayed = db.session.get(Booking, facts.replay_id)
+            replayed.therapist  # noqa: B018 - loaded for the answer, see below
+            return BookingResult(_loaded_for_the_answer(replayed), None, created=False)
         service, option = placing.checked_service(request)
         decision = placing.decide(request, service, facts, now, policy=policy)
         _before_placing(
@@ -96,25 +98,32 @@ def book(
             now=now,
             seen=seen,
             policy=policy,
+            with_commit=True,
         )
         booking = placed.booking
         if offer is not None:
             offer.booking_id = booking.id
         if request.waitlist_entry_id is not None:
             _end_fulfilled_entry(request.waitlist_entry_id, booking, actor=actor, now=now)
-        token = manage_links.mint(booking, now=now)
+        # Rows nothing here reads back: one statement with the commit (booking.deferred).
+        token = manage_links.mint(booking, now=now, with_commit=True)
         outbox.queue_created(
             MessageKind.HELD if placed.held else MessageKind.BOOKED,
             booking,
             now=now,
             service_name=service.name,
             therapist_name=placed.therapist_name,
+            with_commit=True,
         )
-        placing.count_screen(request, decision, now, policy=policy)
-        return BookingResult(booking, token, created=True)
+        placing.count_screen(request, decision, now, policy=policy, with_commit=True)
+        return BookingResult(
+            _loaded_for_the_answer(booking), token, created=True, therapist=placed.therapist
+        )
 
     try:
-        return run_in_write_transaction(attempt)
+        # The caller's earlier reads (the catalogue it checked the request against) need no
+        # refreshing, and the answer is built from what the transaction loaded.
+        return run_in_write_transaction(attempt, keep_loaded=True, go_on_reading=True)
     except OutcomeUnknown:
         raise OutcomeUnknown(UNKNOWN_MESSAGE) from None
     except (_TakenSignal, IntegrityError) as refused:
@@ -136,6 +145,17 @@ def book(
             by_staff=actor.kind is ActorKind.STAFF,
             overridden=bool(request.override_reason.strip()),
         ) from None
+
+
+def _loaded_for_the_answer(booking: Booking) -> Booking:
+    """Load, inside the transaction, the service an answer about ``booking`` shows.
+
+    It is in the session already (no query); the therapist comes with the result
+    (``BookingResult.therapist``). With the commit keeping them loaded, the answer reads
+    nothing after it: a read that failed there would turn a booking made into an error.
+    """
+    booking.service  # noqa: B018 - loading is the point
+    return booking
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, inspect, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
+from booking import deferred
 from booking.extensions import db
 from booking.models import (
     Booking,
@@ -31,6 +33,7 @@ from booking.services.audit import Actor
 from booking.services.bookings.checks import _restriction_override, _screen
 from booking.services.bookings.common import (
     BookingRequest,
+    TherapistRef,
     _local_day,
     _TakenSignal,
     hold_expiry_for,
@@ -79,8 +82,12 @@ class Decision:
 @dataclass(frozen=True)
 class Placed:
     booking: Booking
-    therapist_name: str
+    therapist: TherapistRef
     held: bool
+
+    @property
+    def therapist_name(self) -> str:
+        return self.therapist.name
 
 
 def checked_service(request: BookingRequest):
@@ -143,12 +150,15 @@ def place(
     session: int | None = None,
     hold_expires_at: datetime | None = None,
     policy: ClinicPolicy | None = None,
+    with_commit: bool = False,
 ) -> Placed:
     """Re-check ``start`` and insert the booking, its intake and its audit row.
 
     Raises _TakenSignal when the start is no longer free. ``rules`` replaces the clinic's
     policy for the re-check (a course's later sessions lie past the horizon); a course's
     session gets ``course_id`` and ``session``, and may be given its own hold expiry.
+    ``with_commit``: the intake and the audit row are written with the commit
+    (``booking.deferred``), for a caller that never reads them back.
     """
     policy = policy or current_policy()
     override = bool(request.override_reason.strip())
@@ -219,21 +229,24 @@ def place(
     db.session.flush()
     assessment = decision.assessment
     if assessment is not None:
-        db.session.add(
-            Intake(
-                booking_id=booking.id,
-                answers=request.screen.to_data(),
-                outcome=assessment.outcome.value,
-                rule_codes=list(assessment.codes),
-                flags=sorted(assessment.flags),
-                no_deep_pressure=assessment.no_deep_pressure,
-                consent_version=screening.CONSENT_VERSION,
-                consented_at=now,
-                covered_by_clearance_id=decision.covering(slot.start),
-                created_at=now,
-            )
-        )
-    audit.record(
+        intake = {
+            "booking_id": booking.id,
+            "answers": request.screen.to_data(),
+            "outcome": assessment.outcome.value,
+            "rule_codes": list(assessment.codes),
+            "flags": sorted(assessment.flags),
+            "no_deep_pressure": assessment.no_deep_pressure,
+            "consent_version": screening.CONSENT_VERSION,
+            "consented_at": now,
+            "covered_by_clearance_id": decision.covering(slot.start),
+            "created_at": now,
+        }
+        if with_commit:
+            deferred.insert(insert(Intake.__table__).values(**intake, purged_at=None))
+        else:
+            db.session.add(Intake(**intake))
+    record = audit.record_with_commit if with_commit else audit.record
+    record(
         "booking.held" if hold else "booking.created",
         actor=actor,
         now=now,
@@ -248,7 +261,7 @@ def place(
         ),
         **({"course_session": session} if session is not None else {}),
     )
-    return Placed(booking, _therapist_name(window, therapist_id), hold)
+    return Placed(booking, _therapist_ref(window, therapist_id), hold)
 
 
 def count_screen(
@@ -257,11 +270,14 @@ def count_screen(
     now: datetime,
     *,
     policy: ClinicPolicy | None = None,
+    with_commit: bool = False,
 ) -> None:
     if request.count_screen and decision.assessment is not None:
         # Last: the day's counter is one row every booking that day updates, and its
         # lock is held from here to the commit.
-        screening.count_outcome(decision.assessment.outcome, now=now, policy=policy)
+        screening.count_outcome(
+            decision.assessment.outcome, now=now, policy=policy, with_commit=with_commit
+        )
 
 
 # Built once: constructing and keying an ORM statement costs as much as running it.
@@ -269,17 +285,27 @@ _SERVICE = (
     select(Service)
     .where(Service.id == bindparam("service_id"))
     .options(joinedload(Service.durations))
+    .execution_options(populate_existing=True)
 )
 
 
 def load_service(service_id: int) -> Service | None:
-    """The service and its lengths in one statement."""
+    """The service and its lengths: from the session when this transaction loaded them
+    already (the request was checked against them), else in one statement."""
+    known = db.session.identity_map.get(identity_key(Service, service_id))
+    if known is not None:
+        state = inspect(known)
+        if not state.expired_attributes and "durations" not in state.unloaded:
+            return known
     found = db.session.execute(_SERVICE, {"service_id": service_id})
     return found.unique().scalar_one_or_none()
 
 
-def _therapist_name(window, therapist_id: int) -> str:
+def _therapist_ref(window, therapist_id: int) -> TherapistRef:
     name = window.names.get(therapist_id)
     if name is None:  # an override for a therapist without hours that day
-        name = db.session.scalar(select(Therapist.name).where(Therapist.id == therapist_id))
-    return name
+        row = db.session.execute(
+            select(Therapist.slug, Therapist.name).where(Therapist.id == therapist_id)
+        ).one()
+        return TherapistRef(row.slug, row.name)
+    return TherapistRef(window.slugs[therapist_id], name)

@@ -161,7 +161,10 @@ def create_booking():
                 extra={"reason": "idempotency_key_reused"},
             )
         return send(_created(booking, now, manage_url=None, note=REPLAY_NOTE))
-    return send(_created(booking, now, manage_url=_manage_url(result.manage_token)), 201)
+    created = _created(
+        booking, now, manage_url=_manage_url(result.manage_token), therapist=result.therapist
+    )
+    return send(created, 201)
 
 
 @documented(
@@ -338,13 +341,15 @@ NOT_YET_CONFIRMED_MESSAGE = (
 )
 
 
-def _created(booking: Booking, now: datetime, *, manage_url, note=None) -> BookingCreated:
+def _created(
+    booking: Booking, now: datetime, *, manage_url, note=None, therapist=None
+) -> BookingCreated:
     # Only the booking's state: the screen's outcome ("flag", "hold") is health data.
     held = booking.status is BookingStatus.HELD
     return BookingCreated(
         result="not_yet_confirmed" if held else "confirmed",
         message=NOT_YET_CONFIRMED_MESSAGE if held else None,
-        booking=booking_out(booking, now),
+        booking=booking_out(booking, now, therapist=therapist),
         manage_url=manage_url,
         note=note,
     )

@@ -172,8 +172,11 @@ def stopped(assessment: Assessment, now: datetime):
     return send(ScreenStopped(outcome=assessment.outcome.value, message=message, booking=None))
 
 
-def booking_out(booking: Booking, now: datetime) -> BookingOut:
+def booking_out(booking: Booking, now: datetime, *, therapist=None) -> BookingOut:
+    """The booking as the API shows it. ``therapist``: its (slug, name), when the caller
+    has them already (a booking just made), instead of loading ``booking.therapist``."""
     zone = availability.clinic_zone()
+    slug, name = therapist or (booking.therapist.slug, booking.therapist.name)
     rules = bookings.change_rules(booking, now)
     held = booking.status is BookingStatus.HELD and booking.hold_expires_at is not None
     return BookingOut(
@@ -185,7 +188,7 @@ def booking_out(booking: Booking, now: datetime) -> BookingOut:
         start=booking.starts_at.astimezone(zone),
         end=booking.ends_at.astimezone(zone),
         timezone=zone.key,
-        therapist=NamedRef(slug=booking.therapist.slug, name=booking.therapist.name),
+        therapist=NamedRef(slug=slug, name=name),
         hold_expires_at=booking.hold_expires_at.astimezone(zone) if held else None,
         can_cancel=rules.can_cancel,
         can_reschedule=rules.can_reschedule,
