@@ -69,6 +69,8 @@ from booking.services import availability, availability_cache  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_availability"
 THERAPISTS, ROOMS, UPCOMING = 10, 5, 3_000
+# About three upcoming bookings each, as a clinic of regulars has.
+PATIENTS = 1_000
 HOURS = [(8 * 60, 13 * 60), (14 * 60, 20 * 60)]  # Mon-Sat
 DURATIONS = ((30, 3500), (45, 4800), (60, 5800))
 BUFFER = 10
@@ -117,7 +119,7 @@ def make_app(url: str):
 
 
 def build_clinic(zone: ZoneInfo, today: date) -> tuple[int, dict]:
-    """Create the service, therapists, rooms, a patient and the upcoming bookings."""
+    """Create the service, therapists, rooms, patients and the upcoming bookings."""
     service = Service(
         slug="back-massage",
         name="Back massage",
@@ -140,14 +142,19 @@ def build_clinic(zone: ZoneInfo, today: date) -> tuple[int, dict]:
         for n in range(THERAPISTS)
     ]
     rooms = [Room(slug=f"room-{n}", name=f"Room {n}", position=n) for n in range(ROOMS)]
-    patient = Patient(name="Bench Patient", email="bench@example.org")
-    db.session.add_all([service, *therapists, *rooms, patient])
+    # Upcoming bookings spread over many patients, as in a clinic: the planner's statistics
+    # then say one patient has a few bookings, not thousands.
+    patients = [
+        Patient(name=f"Bench Patient {n}", email=f"bench{n}@example.org") for n in range(PATIENTS)
+    ]
+    db.session.add_all([service, *therapists, *rooms, *patients])
     db.session.commit()
     ids = {
         "service": service.id,
         "therapists": [t.id for t in therapists],
         "rooms": [r.id for r in rooms],
-        "patient": patient.id,
+        "patient": patients[0].id,
+        "patients": [p.id for p in patients],
     }
     rows = upcoming_rows(zone, today, ids)
     for start in range(0, len(rows), 1_000):
@@ -191,7 +198,7 @@ def upcoming_rows(zone: ZoneInfo, today: date, ids: dict) -> list[dict]:
             starts_at = starts_at.astimezone(UTC)
             rows.append(
                 {
-                    "patient_id": ids["patient"],
+                    "patient_id": ids["patients"][k % len(ids["patients"])],
                     "service_id": ids["service"],
                     "therapist_id": ids["therapists"][t],
                     "room_id": ids["rooms"][r],

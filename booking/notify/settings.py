@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,14 +59,22 @@ def setting(name: str) -> Any:
 def sender() -> Address:
     """Return the From address (``MAIL_DEFAULT_SENDER``), which is also the ORGANIZER."""
     configured = current_app.config["MAIL_DEFAULT_SENDER"]
-    if isinstance(configured, (tuple, list)):
+    if isinstance(configured, list):
+        configured = tuple(configured)
+    return _sender(configured, current_app.config["CLINIC_NAME"])
+
+
+# Parsed once per setting: every booking names its Message-ID and UID under this domain.
+@lru_cache(maxsize=16)
+def _sender(configured: str | tuple, clinic_name: str) -> Address:
+    if isinstance(configured, tuple):
         name, addr = configured
     else:
         name, addr = parseaddr(configured)
     if "@" not in addr:
         raise ValueError(f"MAIL_DEFAULT_SENDER has no usable address: {configured!r}")
     # One line whatever the settings hold (create_app refuses worse); headers.py encodes it.
-    display = clean_line(str(name or current_app.config["CLINIC_NAME"]))
+    display = clean_line(str(name or clinic_name))
     return Address(display_name=display, addr_spec=addr)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.extensions import db
@@ -74,27 +74,25 @@ def opening_hours() -> list[OpeningDay]:
     return days
 
 
+# Built once: constructing and keying an ORM statement costs about as much as running it,
+# and a booking request runs both.
+_SERVICE_BY_SLUG = (
+    select(Service)
+    .where(Service.slug == bindparam("slug"), Service.active.is_(True))
+    .options(joinedload(Service.durations))
+)
+_THERAPIST_BY_SLUG = (
+    select(Therapist)
+    .where(Therapist.slug == bindparam("slug"), Therapist.active.is_(True))
+    .options(joinedload(Therapist.services))
+)
+
+
 def service_with_durations(slug: str) -> Service | None:
     """Return the active service ``slug`` with its durations, in a single statement."""
-    return (
-        db.session.execute(
-            select(Service)
-            .where(Service.slug == slug, Service.active.is_(True))
-            .options(joinedload(Service.durations))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    return db.session.execute(_SERVICE_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
 
 
 def therapist_by_slug(slug: str) -> Therapist | None:
     """Return the active therapist ``slug`` with the services they offer, in one statement."""
-    return (
-        db.session.execute(
-            select(Therapist)
-            .where(Therapist.slug == slug, Therapist.active.is_(True))
-            .options(joinedload(Therapist.services))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    return db.session.execute(_THERAPIST_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()

@@ -61,10 +61,14 @@ def default_values(app: Flask) -> dict[str, Any]:
     return {spec.key: _configured(app, spec.key) for spec in EDITABLE}
 
 
+# Built once: every request runs it (see init_app).
+_SAVED = select(ClinicSetting.key, ClinicSetting.value)
+
+
 def saved_values() -> dict[str, Any]:
     """Return the saved values that are still valid (a bad row is ignored and logged)."""
     values: dict[str, Any] = {}
-    for key, value in db.session.execute(select(ClinicSetting.key, ClinicSetting.value)):
+    for key, value in db.session.execute(_SAVED):
         if key not in SPECS:
             continue
         try:
