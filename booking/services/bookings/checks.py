@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import bindparam, distinct, func, literal_column, select, union
+from sqlalchemy import any_, bindparam, distinct, func, literal_column, select, union
 
 from booking import validation
 from booking.extensions import db
@@ -185,12 +185,19 @@ def _cap_counts(email: str | None, now):
     live_hold = (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)
     to_come = (Booking.starts_at > now) & (live_hold | (Booking.status == BookingStatus.CONFIRMED))
     matching_patients = select(Patient.id).where(_same_person(Patient.email, email))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # = ANY(ARRAY(...)): an InitPlan, run once whatever the planner believes. As an IN,
+        # statistics that still called the tables empty (a new clinic's first minute) made
+        # it a nested loop matching every patient's address against every future booking.
+        of_patient = Booking.patient_id == any_(func.array(matching_patients.scalar_subquery()))
+    else:
+        of_patient = Booking.patient_id.in_(matching_patients)
     # Two branches, not one OR: each can use its index (the contact address in canonical
     # form; the patient), where an OR with a subquery makes PostgreSQL filter every booking.
     columns = (Booking.id, Booking.course_id, live_hold.label("held"))
     mine = union(
         select(*columns).where(_same_person(Booking.contact_email, email), to_come),
-        select(*columns).where(Booking.patient_id.in_(matching_patients), to_come),
+        select(*columns).where(of_patient, to_come),
     ).subquery("mine")
     # A course's sessions share one negative key; other bookings keep their own id.
     unit = distinct(func.coalesce(-mine.c.course_id, mine.c.id))
