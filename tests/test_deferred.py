@@ -104,3 +104,31 @@ def test_any_commit_sends_them(app):
     deferred.insert(_audit_row(booking.id, "plain-commit"))
     db.session.commit()
     assert _count(AuditEvent) == 1
+
+
+def test_rows_of_one_table_keep_their_own_values(app, sent):
+    # insert_row binds values by name: two rows of one table never share a statement,
+    # where their names would collide.
+    booking = make_booking(starts_at=STARTS)
+    booking_id = booking.id
+    sent.clear()
+    values = {
+        "occurred_at": clock.now(),
+        "actor_kind": "system",
+        "staff_user_id": None,
+        "booking_id": booking_id,
+    }
+    with write_transaction():
+        deferred.insert_row(AuditEvent.__table__, {**values, "action": "a", "details": {"n": 1}})
+        deferred.insert_row(ManageToken.__table__, {
+            "booking_id": booking_id, "token_hash": "c" * 64, "created_at": clock.now(),
+            "revoked_at": None,
+        })  # fmt: skip
+        deferred.insert_row(AuditEvent.__table__, {**values, "action": "b", "details": {"n": 2}})
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert len(sent) == (2 if postgresql else 3), sent
+    rows = db.session.execute(
+        select(AuditEvent.action, AuditEvent.details).where(AuditEvent.booking_id == booking_id)
+    ).all()
+    assert sorted((action, details["n"]) for action, details in rows) == [("a", 1), ("b", 2)]
+    assert db.session.scalar(select(ManageToken.token_hash)) == "c" * 64

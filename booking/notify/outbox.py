@@ -177,14 +177,18 @@ def queue_created(
         "created_at": now,
         "dedupe_key": f"{kind}:{booking.id}" if kind in ONCE_PER_BOOKING else None,
     }
+    if with_commit:
+        deferred.insert_row(OutboxMessage.__table__, values, on_conflict=_nothing_if_queued)
+        return True
     dialect = db.session.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(OutboxMessage.__table__).values(**values).on_conflict_do_nothing()
-    if with_commit:
-        deferred.insert(statement)
-    else:
-        db.session.execute(statement)
+    db.session.execute(_nothing_if_queued(insert_(OutboxMessage.__table__).values(**values)))
     return True
+
+
+def _nothing_if_queued(statement):
+    # A message with the same dedupe key is queued already: keep that one.
+    return statement.on_conflict_do_nothing()
 
 
 def queue_course(

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
 from booking import deferred
 from booking.extensions import db
 from booking.models import ActorKind, AuditEvent, Booking
@@ -62,9 +60,7 @@ def record_with_commit(
     """Like :func:`record`, for a verb that never reads the event back: it is written with
     the transaction's commit, in one statement with the other rows queued so
     (``booking.deferred``)."""
-    deferred.insert(
-        insert(AuditEvent.__table__).values(_values(action, actor, now, booking, details))
-    )
+    deferred.insert_row(AuditEvent.__table__, _values(action, actor, now, booking, details))
 
 
 def _values(action, actor: Actor, now, booking, details) -> dict[str, Any]:

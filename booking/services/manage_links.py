@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from booking import deferred
 from booking.extensions import db
@@ -27,7 +27,7 @@ def mint(booking: Booking, *, now: datetime, with_commit: bool = False) -> str:
     token = new_token()
     values = {"booking_id": booking.id, "token_hash": token_hash(token), "created_at": now}
     if with_commit:
-        deferred.insert(insert(ManageToken.__table__).values(**values, revoked_at=None))
+        deferred.insert_row(ManageToken.__table__, {**values, "revoked_at": None})
     else:
         db.session.add(ManageToken(**values))
     return token

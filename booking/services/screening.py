@@ -59,19 +59,20 @@ def count_outcome(
     ``with_commit``: sent with the transaction's commit (``booking.deferred``).
     """
     day = now.astimezone((policy or current_policy()).zone).date()
+    counted = {"day": day, "outcome": outcome.value, "count": 1}
+    if with_commit:
+        deferred.insert_row(ScreenOutcomeCount.__table__, counted, on_conflict=_add_one)
+        return
     dialect = db.session.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(ScreenOutcomeCount.__table__).values(
-        day=day, outcome=outcome.value, count=1
-    )
-    upsert = statement.on_conflict_do_update(
+    db.session.execute(_add_one(insert_(ScreenOutcomeCount.__table__).values(**counted)))
+
+
+def _add_one(statement):
+    return statement.on_conflict_do_update(
         index_elements=["day", "outcome"],
         set_={"count": ScreenOutcomeCount.count + 1},
     )
-    if with_commit:
-        deferred.insert(upsert)
-    else:
-        db.session.execute(upsert)
 
 
 # Restriction ticks that rule out a deep-pressure service.

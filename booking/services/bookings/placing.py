@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -242,7 +242,7 @@ def place(
             "created_at": now,
         }
         if with_commit:
-            deferred.insert(insert(Intake.__table__).values(**intake, purged_at=None))
+            deferred.insert_row(Intake.__table__, {**intake, "purged_at": None})
         else:
             db.session.add(Intake(**intake))
     record = audit.record_with_commit if with_commit else audit.record
