@@ -159,8 +159,12 @@ def commit(session: Session | None = None, *, keep_loaded: bool = False) -> None
     transaction saw and wrote, which is what the answer must say.
     """
     session = session or db.session()
-    session.flush()  # a refused statement surfaces as itself, before the COMMIT
-    deferred.send(session)  # so do the rows queued for the commit
+    try:
+        session.flush()  # a refused statement surfaces as itself, before the COMMIT
+        deferred.send(session)  # so do the rows queued for the commit
+    except BaseException:
+        _quiet_rollback(session)  # certain: nothing was committed
+        raise
     expire = session.expire_on_commit
     session.expire_on_commit = expire and not keep_loaded
     try:
