@@ -46,8 +46,21 @@ def insert_row(
     *,
     on_conflict: Callable[[Insert], Insert] | None = None,
 ) -> None:
-    """Queue one row of ``table``; ``on_conflict`` (a module-level function, part of the
-    statement's identity) adds the dialect's ON CONFLICT clause."""
+    """Queue one row of ``table`` (see :func:`row_insert`)."""
+    insert(*row_insert(table, values, on_conflict=on_conflict))
+
+
+def row_insert(
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    on_conflict: Callable[[Insert], Insert] | None = None,
+) -> tuple[Insert, dict[str, Any]]:
+    """The INSERT of one row of ``table`` for this dialect, built once, and its parameters.
+
+    ``on_conflict`` (a module-level function, part of the statement's identity) adds the
+    ON CONFLICT clause. Run it now or queue it (:func:`insert`).
+    """
     dialect = db.session.get_bind().dialect.name
     columns = tuple(values)
     key = (table.name, columns, dialect, on_conflict)
@@ -60,7 +73,7 @@ def insert_row(
         if on_conflict is not None:
             statement = on_conflict(statement)
         statement = _ROWS.setdefault(key, statement)
-    insert(statement, {f"{table.name}__{c}": value for c, value in values.items()})
+    return statement, {f"{table.name}__{c}": value for c, value in values.items()}
 
 
 def pending(session: Session | None = None) -> int:
@@ -77,7 +90,7 @@ def send(session: Session | None = None) -> None:
         return
     if session.get_bind().dialect.name != "postgresql":
         for statement, params in queued:
-            session.execute(statement, params) if params else session.execute(statement)
+            session.execute(statement, params)
         return
     run: list[tuple[Insert, dict]] = []
     names: set[str] = set()
@@ -104,7 +117,7 @@ def _send_combined(session: Session, run: list[tuple[Insert, dict]]) -> None:
     params: dict[str, Any] = {}
     for _, values in run:
         params.update(values)
-    session.execute(combined[0], params) if params else session.execute(combined[0])
+    session.execute(combined[0], params)
 
 
 @event.listens_for(Session, "before_commit")

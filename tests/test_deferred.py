@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from booking import clock, deferred
@@ -13,9 +13,9 @@ from booking.extensions import db
 from booking.models import AuditEvent, ManageToken, Room
 from booking.services.locking import write_transaction
 from tests.support.builders import make_booking
+from tests.support.database import on_postgresql, statements_sent
 
 STARTS = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def _count(model) -> int:
@@ -39,21 +39,10 @@ def _token_row(booking_id: int, digest: str):
     )
 
 
-class _Sent:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn, cursor, statement, *args) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            self.statements.append(statement)
-
-
 @pytest.fixture
 def sent():
-    recorder = _Sent()
-    event.listen(db.engine, "before_cursor_execute", recorder)
-    yield recorder.statements
-    event.remove(db.engine, "before_cursor_execute", recorder)
+    with statements_sent() as statements:
+        yield statements
 
 
 def test_queued_rows_are_written_with_the_commit_in_queued_order(app, sent):
@@ -66,8 +55,7 @@ def test_queued_rows_are_written_with_the_commit_in_queued_order(app, sent):
         deferred.insert(_audit_row(booking_id, "second"))
         assert deferred.pending() == 3
         assert not sent, "nothing is sent before the commit"
-    postgresql = db.engine.dialect.name == "postgresql"
-    assert len(sent) == (1 if postgresql else 3), sent
+    assert len(sent) == (1 if on_postgresql() else 3), sent
     sent.clear()
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.booking_id == booking_id)
@@ -125,8 +113,7 @@ def test_rows_of_one_table_keep_their_own_values(app, sent):
             "revoked_at": None,
         })  # fmt: skip
         deferred.insert_row(AuditEvent.__table__, {**values, "action": "b", "details": {"n": 2}})
-    postgresql = db.engine.dialect.name == "postgresql"
-    assert len(sent) == (2 if postgresql else 3), sent
+    assert len(sent) == (2 if on_postgresql() else 3), sent
     rows = db.session.execute(
         select(AuditEvent.action, AuditEvent.details).where(AuditEvent.booking_id == booking_id)
     ).all()

@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from booking import deferred
@@ -177,12 +175,11 @@ def queue_created(
         "created_at": now,
         "dedupe_key": f"{kind}:{booking.id}" if kind in ONCE_PER_BOOKING else None,
     }
+    row = deferred.row_insert(OutboxMessage.__table__, values, on_conflict=_nothing_if_queued)
     if with_commit:
-        deferred.insert_row(OutboxMessage.__table__, values, on_conflict=_nothing_if_queued)
-        return True
-    dialect = db.session.get_bind().dialect.name
-    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(_nothing_if_queued(insert_(OutboxMessage.__table__).values(**values)))
+        deferred.insert(*row)
+    else:
+        db.session.execute(*row)
     return True
 
 

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import exists, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from booking import deferred
 from booking.extensions import db
@@ -60,12 +58,11 @@ def count_outcome(
     """
     day = now.astimezone((policy or current_policy()).zone).date()
     counted = {"day": day, "outcome": outcome.value, "count": 1}
+    row = deferred.row_insert(ScreenOutcomeCount.__table__, counted, on_conflict=_add_one)
     if with_commit:
-        deferred.insert_row(ScreenOutcomeCount.__table__, counted, on_conflict=_add_one)
-        return
-    dialect = db.session.get_bind().dialect.name
-    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(_add_one(insert_(ScreenOutcomeCount.__table__).values(**counted)))
+        deferred.insert(*row)
+    else:
+        db.session.execute(*row)
 
 
 def _add_one(statement):

@@ -8,11 +8,10 @@ time a patient waits and time the write lock is held, so the count is part of th
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from booking.extensions import db
 from booking.models import Booking, OutboxMessage
@@ -22,36 +21,16 @@ from booking.services.audit import Actor
 from booking.services.clinic_settings import current_policy
 from booking.services.errors import BookingError
 from tests.support.builders import make_booking, make_room, make_service, make_therapist
+from tests.support.database import on_postgresql, statements_sent
 from tests.support.screens import fine
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday
 THURSDAY_10 = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
-CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
-
-
-@contextmanager
-def statements():
-    """Collect the SQL statements sent meanwhile (transaction control left out)."""
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.split(None, 1)[0].upper() not in CONTROL:
-            sent.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def inserted_tables(sent: list[str]) -> list[str]:
     # On PostgreSQL several INSERTs share one statement (data-modifying CTEs).
     return sorted(table for s in sent for table in re.findall(r"INSERT INTO (\w+)", s))
-
-
-def on_postgresql() -> bool:
-    return db.engine.dialect.name == "postgresql"
 
 
 @pytest.fixture
@@ -79,7 +58,7 @@ def request(service, therapist, start=THURSDAY_10, *, email="new@example.org"):
 def test_a_new_patients_online_booking_takes_six_statements_on_postgresql(clinic):
     service, therapists, _ = clinic
     wanted = request(service, therapists[0])  # the test's own reads, before counting
-    with statements() as sent:
+    with statements_sent() as sent:
         result = bookings.book(wanted, actor=Actor.patient(), now=NOW)
     # One read of the small facts (form key, patient, caps, ran-out holds), the service with
     # its lengths, the re-check's window; the patient and the booking, whose ids the rest
@@ -109,7 +88,7 @@ def test_a_returning_patient_any_therapist_takes_five_on_postgresql(clinic):
     later = request(service, None, THURSDAY_10 + timedelta(hours=2))
     names = [t.name for t in therapists]
     bookings.book(request(service, therapists[0]), actor=Actor.patient(), now=NOW)
-    with statements() as sent:
+    with statements_sent() as sent:
         result = bookings.book(later, actor=Actor.patient(), now=NOW)
     assert len(sent) == (5 if on_postgresql() else 8), "\n".join(sent)
     assert "patients" not in inserted_tables(sent)
@@ -129,7 +108,7 @@ def test_a_replayed_form_key_only_reads(clinic):
         **{**request(service, therapists[0]).__dict__, "form_key": "k1"}
     )
     first = bookings.book(wanted, actor=Actor.patient(), now=NOW)
-    with statements() as sent:
+    with statements_sent() as sent:
         again = bookings.book(wanted, actor=Actor.patient(), now=NOW)
     assert not again.created and again.booking.id == first.booking.id
     # The facts, then the booking with the service and therapist its answer shows.
@@ -140,7 +119,7 @@ def test_a_replayed_form_key_only_reads(clinic):
 def test_a_taken_time_is_answered_from_the_window_the_recheck_read(clinic):
     service, therapists, rooms = clinic
     make_booking(starts_at=THURSDAY_10, service=service, therapist=therapists[0], room=rooms[0])
-    with statements() as sent, pytest.raises(BookingError) as refused:
+    with statements_sent() as sent, pytest.raises(BookingError) as refused:
         bookings.book(request(service, therapists[0]), actor=Actor.patient(), now=NOW)
     assert refused.value.reason == "taken"
     alternatives = refused.value.alternatives

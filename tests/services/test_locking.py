@@ -15,6 +15,7 @@ from booking.services.locking import (
     write_transaction,
 )
 from tests.support.builders import make_room
+from tests.support.database import on_postgresql, statements_sent
 
 
 def _rooms() -> int:
@@ -77,18 +78,10 @@ def test_after_a_commit_or_a_rollback_the_session_is_clean_again(app):
 
 
 def test_keep_loaded_answers_from_memory_and_the_next_transaction_reads_afresh(app):
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement)
-
     with write_transaction(keep_loaded=True):
         room = _add_room("kept")
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(control=True) as sent:
         assert (room.name, room.slug) == ("Kept", "kept")  # no query after the commit
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert sent == []
     # Changed behind the ORM's back: the session's next transaction must not trust memory.
     db.session.execute(text("UPDATE rooms SET name = 'Changed' WHERE id = :id"), {"id": room.id})
@@ -109,5 +102,5 @@ def test_go_on_reading_skips_the_commit_on_postgresql_only(app):
     finally:
         event.remove(Session, "after_commit", note)
     # SQLite must take its write lock before the re-check reads: the read is ended first.
-    assert len(commits) == (1 if db.engine.dialect.name == "postgresql" else 2)
+    assert len(commits) == (1 if on_postgresql() else 2)
     assert _rooms() == 2

@@ -1,10 +1,13 @@
-"""The database helpers under the fixtures: a fixed "now", and emptying every table."""
+"""The database helpers under the fixtures: a fixed "now", emptying every table, and
+watching the statements a piece of code sends."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from booking.extensions import db
 
@@ -27,3 +30,27 @@ def empty_database() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
+
+
+CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"})
+
+
+def on_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def statements_sent(*, control: bool = False) -> Iterator[list[str]]:
+    """Collect the SQL statements sent meanwhile, whitespace folded; transaction control
+    (BEGIN, SAVEPOINT, ...) only with ``control``."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if control or statement.split(None, 1)[0].upper() not in CONTROL:
+            sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -19,12 +19,11 @@ from booking import clock
 from booking.extensions import db
 from booking.models import AuditEvent, Booking
 from booking.web.api.schemas import BookingCreated, BookingResponse, ErrorResponse
-from tests.support.database import DEFAULT_NOW
+from tests.support.database import DEFAULT_NOW, on_postgresql, statements_sent
 from tests.support.misses import without_reference
 from tests.support.screens import fine, severe
 
 API = "/api/v1/bookings"
-CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 SERVICE = "therapeutic-back-massage"  # 30/45/60 min; Amira works Mondays 09-13 and 14-18
 MONDAY_10 = "2027-03-15T10:00:00+00:00"
 MONDAY_1130 = "2027-03-15T11:30:00+00:00"
@@ -176,25 +175,15 @@ def test_the_answer_to_a_booking_needs_the_database_no_more_after_its_commit(
 
 
 def test_a_new_patients_booking_through_the_api_takes_eight_statements_on_postgresql(client, demo):
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.split(None, 1)[0].upper() not in CONTROL:
-            sent.append(" ".join(statement.split())[:90])
-
     db.session.remove()  # a request's own session, as in production
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         response = post(client, API, valid())
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 201
     # The policy, the service and the therapist checked; the facts and the re-check's window;
     # the patient and the booking; the rows nothing reads back, with the commit. SQLite
     # ends the read transaction to take its write lock (the service is read again) and
     # sends those rows one by one.
-    postgresql = db.engine.dialect.name == "postgresql"
-    assert len(sent) == (8 if postgresql else 13), "\n".join(sent)
+    assert len(sent) == (8 if on_postgresql() else 13), "\n".join(sent)
 
 
 def test_booking_json_never_carries_the_note_or_contact_details(client, demo):

@@ -79,8 +79,9 @@ def book(
         facts = _facts(request, now)
         if facts.replay_id is not None:
             replayed = db.session.get(Booking, facts.replay_id)
-            replayed.therapist  # noqa: B018 - loaded for the answer, see below
-            return BookingResult(_loaded_for_the_answer(replayed), None, created=False)
+            return BookingResult(
+                _loaded_for_the_answer(replayed, therapist=True), None, created=False
+            )
         service, option = placing.checked_service(request)
         decision = placing.decide(request, service, facts, now, policy=policy)
         _before_placing(
@@ -147,14 +148,17 @@ def book(
         ) from None
 
 
-def _loaded_for_the_answer(booking: Booking) -> Booking:
-    """Load, inside the transaction, the service an answer about ``booking`` shows.
+def _loaded_for_the_answer(booking: Booking, *, therapist: bool = False) -> Booking:
+    """Load, inside the transaction, what an answer about ``booking`` shows.
 
-    It is in the session already (no query); the therapist comes with the result
-    (``BookingResult.therapist``). With the commit keeping them loaded, the answer reads
-    nothing after it: a read that failed there would turn a booking made into an error.
+    The service is in the session already (no query). A new booking's therapist comes with
+    the result (``BookingResult.therapist``); a replayed one's is loaded (``therapist``).
+    With the commit keeping them loaded, the answer reads nothing after it: a read that
+    failed there would turn a booking made into an error.
     """
     booking.service  # noqa: B018 - loading is the point
+    if therapist:
+        booking.therapist  # noqa: B018
     return booking
 
 

@@ -150,20 +150,21 @@ def test_the_facts_count_a_tagged_address_through_the_shared_statement(app, plac
     assert _facts(stranger, NOW).future == 0
 
 
+def _caps_plan(email: str) -> str:
+    """PostgreSQL's plan for counting the caps of ``email``."""
+    statement = select(_cap_counts(email, NOW)).compile(
+        db.session.get_bind(), compile_kwargs={"literal_binds": True}
+    )
+    return "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {statement}")))
+
+
 def test_on_postgresql_the_caps_use_the_index_of_the_same_expression(app, place):
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite's caps use the lower-cased address and a LIKE")
     # Without a sequential scan to fall back on, the plan names the index only if the
     # query's expression is exactly the one the migration indexed.
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    plan = "\n".join(
-        row[0]
-        for row in db.session.execute(
-            text("EXPLAIN " + str(select(_cap_counts("jo@example.org", NOW)).compile(
-                db.session.get_bind(), compile_kwargs={"literal_binds": True}
-            )))
-        )
-    )  # fmt: skip
+    plan = _caps_plan("jo@example.org")
     assert "ix_bookings_contact_email_person" in plan
     assert "ix_patients_email_person" in plan
 
@@ -173,12 +174,5 @@ def test_on_postgresql_the_matching_patients_are_found_once_whatever_the_statist
         pytest.skip("PostgreSQL's planner: SQLite runs an uncorrelated IN once anyway")
     # The test tables have never been analysed, as a new clinic's in its first minute: a
     # join would then match every patient's address against every future booking.
-    plan = "\n".join(
-        row[0]
-        for row in db.session.execute(
-            text("EXPLAIN " + str(select(_cap_counts("jo@example.org", NOW)).compile(
-                db.session.get_bind(), compile_kwargs={"literal_binds": True}
-            )))
-        )
-    )  # fmt: skip
+    plan = _caps_plan("jo@example.org")
     assert "InitPlan" in plan and "Nested Loop" not in plan, plan
